@@ -1,0 +1,294 @@
+"""Configuration: sources.yaml and POLICYWATCH_* environment, validated once at the edge.
+
+Models are frozen and reject unknown keys; every error names the file, the line, the source
+and the field, and says how to fix it. Secrets (SMTP password) come only from the environment.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from cssselect import GenericTranslator, SelectorError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from policywatch.errors import ConfigError
+
+SourceKind = Literal["feed", "sitemap", "listing", "page"]
+SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class FetchSettings(_Frozen):
+    """Politeness and safety limits for fetching; `fetch:` section of sources.yaml."""
+
+    user_agent: str = "policywatch/0.1 (+https://github.com/policywatch/policywatch)"
+    concurrency: int = Field(16, ge=1, le=256)
+    per_host: int = Field(2, ge=1, le=64)
+    delay: float = Field(1.0, ge=0, le=120, description="seconds between requests to one host")
+    timeout: float = Field(20.0, gt=0, le=600)
+    retries: int = Field(2, ge=0, le=10)
+    max_bytes: int = Field(5_000_000, ge=10_000)
+    respect_robots: bool = True
+    max_items_per_source: int = Field(200, ge=1)
+
+
+class Source(_Frozen):
+    """One monitored site: how to discover its articles and how to label them."""
+
+    id: str
+    name: str
+    kind: SourceKind
+    url: str
+    region: str | None = None
+    language: str | None = None
+    tags: tuple[str, ...] = ()
+    enabled: bool = True
+    link_pattern: str | None = None
+    link_selector: str | None = None
+    next_page: str | None = Field(None, description="CSS selector of the 'older' link (backfill)")
+    max_pages: int = Field(5, ge=1, le=500)
+    delay: float | None = Field(None, ge=0, le=120)
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+
+    @field_validator("id")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        if not SLUG.match(value):
+            raise ValueError("must be a lowercase slug: letters, digits, '-' or '_' (e.g. 'cac-policy')")
+        return value
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not re.match(r"^https?://[^/\s:]+(:\d+)?(/\S*)?$", value):
+            raise ValueError("must be an absolute http:// or https:// URL")
+        return value
+
+    @field_validator("link_pattern")
+    @classmethod
+    def _regex(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"not a valid regular expression ({exc})") from None
+        return value
+
+    @field_validator("link_selector", "next_page")
+    @classmethod
+    def _css(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                GenericTranslator().css_to_xpath(value)
+            except SelectorError as exc:
+                raise ValueError(f"not a valid CSS selector ({exc})") from None
+        return value
+
+    @property
+    def host(self) -> str:
+        return _host_of(self.url)
+
+
+class SourcesFile(_Frozen):
+    """The whole sources.yaml: fetch defaults plus the list of sources."""
+
+    fetch: FetchSettings = FetchSettings()
+    sources: tuple[Source, ...] = ()
+
+    def enabled(self, only: tuple[str, ...] | list[str] = ()) -> tuple[Source, ...]:
+        """Enabled sources, or exactly the named ones (error for unknown ids)."""
+        if not only:
+            return tuple(s for s in self.sources if s.enabled)
+        known = {s.id: s for s in self.sources}
+        unknown = [i for i in only if i not in known]
+        if unknown:
+            raise ConfigError(f"unknown source id(s): {', '.join(unknown)} (see `policywatch sources list`)")
+        return tuple(known[i] for i in only)
+
+
+def _host_of(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    return (urlsplit(url).hostname or "").lower()
+
+
+def load_sources(path: str | Path) -> SourcesFile:
+    """Read and validate sources.yaml; raise ConfigError with file:line, source and field."""
+    path = Path(path)
+    try:
+        raw_text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: file not found (set POLICYWATCH_SOURCES or create it)") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read ({exc})") from None
+    data, lines = _parse_yaml(path, raw_text)
+    return _validate(path, data, lines)
+
+
+def _parse_yaml(path: Path, raw_text: str) -> tuple[Any, list[int]]:
+    """Parse YAML and remember the line of each entry under `sources:`."""
+    try:
+        node = yaml.compose(raw_text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(raw_text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError(f"{where}: invalid YAML: {problem} (check indentation and quoting)") from None
+    return data, _source_lines(node)
+
+
+def _source_lines(node: Any) -> list[int]:
+    if not isinstance(node, yaml.MappingNode):
+        return []
+    for key, value in node.value:
+        if key.value == "sources" and isinstance(value, yaml.SequenceNode):
+            return [item.start_mark.line + 1 for item in value.value]
+    return []
+
+
+def _validate(path: Path, data: Any, lines: list[int]) -> SourcesFile:
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: top level must be a mapping with a 'sources:' list")
+    try:
+        parsed = SourcesFile.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_describe(path, data, lines, exc)) from None
+    _check_unique(path, parsed, lines)
+    return parsed
+
+
+def _describe(path: Path, data: dict[str, Any], lines: list[int], exc: ValidationError) -> str:
+    """Turn pydantic's first error into one line: file:line: source 'x' field 'y': message."""
+    err = exc.errors()[0]
+    loc = list(err["loc"])
+    where, subject = str(path), ""
+    if loc[:1] == ["sources"] and len(loc) >= 2 and isinstance(loc[1], int):
+        index = loc[1]
+        if index < len(lines):
+            where = f"{path}:{lines[index]}"
+        entry = (data.get("sources") or [None])[index] if isinstance(data.get("sources"), list) else None
+        sid = entry.get("id") if isinstance(entry, dict) else None
+        subject = f"source {sid!r}" if sid else f"source #{index + 1}"
+        loc = loc[2:]
+    field = ".".join(str(p) for p in loc)
+    return f"{where}: {subject + ' ' if subject else ''}{_field_message(field, err)}"
+
+
+def _field_message(field: str, err: Any) -> str:
+    kind, msg = err["type"], err["msg"].removeprefix("Value error, ")
+    if kind == "extra_forbidden":
+        return f"unknown key {field!r} (remove it or check its spelling)"
+    if kind == "missing":
+        return f"missing required field {field!r} (add it)"
+    if kind == "literal_error":
+        return f"field {field!r}: {msg}"
+    return f"field {field!r}: {msg}" if field else msg
+
+
+def _check_unique(path: Path, parsed: SourcesFile, lines: list[int]) -> None:
+    seen: dict[str, int] = {}
+    for index, source in enumerate(parsed.sources):
+        if source.id in seen:
+            line = lines[index] if index < len(lines) else "?"
+            raise ConfigError(
+                f"{path}:{line}: source {source.id!r}: duplicate id (also at source "
+                f"#{seen[source.id] + 1}; ids must be unique)"
+            )
+        seen[source.id] = index
+
+
+class SmtpSettings(_Frozen):
+    """SMTP delivery, from POLICYWATCH_SMTP_* / POLICYWATCH_MAIL_*; password never in YAML."""
+
+    host: str | None = None
+    port: int = 587
+    user: str | None = None
+    password: str | None = Field(None, repr=False)
+    security: Literal["starttls", "ssl", "none"] = "starttls"
+    mail_from: str = "policywatch@localhost"
+    mail_to: tuple[str, ...] = ()
+
+
+class Settings(_Frozen):
+    """Runtime settings from POLICYWATCH_* environment variables (all optional)."""
+
+    sources_path: Path = Path("sources.yaml")
+    topics_path: Path | None = None
+    db_url: str = "sqlite:///data/policywatch.db"
+    reports_dir: Path = Path("reports")
+    baseline_dir: Path = Path("baseline")
+    data_dir: Path = Path("data")
+    timezone: str = "UTC"
+    smtp: SmtpSettings = SmtpSettings()
+    workers: int = Field(0, ge=0, description="extraction processes; 0 = number of cores")
+
+
+ENV_PREFIX = "POLICYWATCH_"
+
+
+def settings_from_env(environ: dict[str, str] | None = None) -> Settings:
+    """Build Settings from the environment; errors name the variable at fault."""
+    env = dict(os.environ if environ is None else environ)
+
+    def get(name: str) -> str | None:
+        value = env.get(ENV_PREFIX + name)
+        return value if value not in (None, "") else None
+
+    data_dir = Path(get("DATA_DIR") or "data")
+    values: dict[str, Any] = {
+        "sources_path": get("SOURCES") or "sources.yaml",
+        "topics_path": get("TOPICS"),
+        "db_url": get("DB_URL") or f"sqlite:///{data_dir / 'policywatch.db'}",
+        "reports_dir": get("REPORTS_DIR") or "reports",
+        "baseline_dir": get("BASELINE_DIR") or "baseline",
+        "data_dir": data_dir,
+        "timezone": get("TIMEZONE") or "UTC",
+        "workers": get("WORKERS") or 0,
+        "smtp": _smtp_from_env(get),
+    }
+    try:
+        settings = Settings.model_validate(values)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        name = ENV_PREFIX + "_".join(str(p) for p in err["loc"]).upper()
+        raise ConfigError(f"environment {name}: {err['msg']}") from None
+    _check_timezone(settings.timezone)
+    return settings
+
+
+def _smtp_from_env(get: Any) -> dict[str, Any]:
+    mail_to = tuple(a.strip() for a in (get("MAIL_TO") or "").split(",") if a.strip())
+    smtp: dict[str, Any] = {
+        "host": get("SMTP_HOST"),
+        "user": get("SMTP_USER"),
+        "password": get("SMTP_PASSWORD"),
+        "security": (get("SMTP_SECURITY") or "starttls").lower(),
+        "mail_from": get("MAIL_FROM") or "policywatch@localhost",
+        "mail_to": mail_to,
+    }
+    if get("SMTP_PORT"):
+        smtp["port"] = get("SMTP_PORT")
+    return smtp
+
+
+def _check_timezone(name: str) -> None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"environment POLICYWATCH_TIMEZONE: unknown timezone {name!r} (use an IANA name "
+            "such as 'Europe/Berlin' or 'Asia/Shanghai')"
+        ) from None

@@ -1,0 +1,105 @@
+"""Plain value types passed between pipeline steps (no I/O, no Prefect)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A candidate article URL found by discovery, with what the feed/sitemap said of it."""
+
+    url: str
+    title: str | None = None
+    published: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """Main text and metadata extracted from one fetched page."""
+
+    url: str
+    title: str
+    text: str
+    published: date | None = None
+    author: str | None = None
+    sitename: str | None = None
+    language: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Relevance:
+    """Outcome of AI-policy relevance scoring for one article (see classify.py)."""
+
+    score: float
+    relevant: bool
+    topics: tuple[str, ...] = ()
+    region: str | None = None
+    fired: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SourceResult:
+    """What one ingest of one source did: counts and, if it failed, why."""
+
+    source_id: str
+    started: datetime
+    finished: datetime
+    found: int = 0
+    fetched: int = 0
+    new: int = 0
+    duplicates: int = 0
+    failed: int = 0
+    error: str | None = None
+    failures: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@dataclass(frozen=True, slots=True)
+class BriefingEntry:
+    """One story in a weekly briefing (the first-seen copy, plus where else it appeared)."""
+
+    item_id: int
+    title: str
+    url: str
+    source_name: str
+    published: date | None
+    region: str | None
+    topics: tuple[str, ...]
+    summary: str
+    also_reported_by: tuple[tuple[str, str], ...] = ()  # (source name, url)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceHealth:
+    """A source that failed during the briefing's week, and why."""
+
+    source_id: str
+    name: str
+    error: str
+    consecutive_failures: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Briefing:
+    """Everything a weekly briefing shows; rendered to HTML, text and Markdown."""
+
+    week: str  # ISO week, e.g. "2026-W47"
+    start: date  # Monday
+    end: date  # Sunday
+    generated_at: datetime
+    entries: tuple[BriefingEntry, ...] = ()
+    sources_checked: int = 0
+    duplicates_filtered: int = 0
+    baseline_filtered: int = 0
+    off_topic_filtered: int = 0
+    unhealthy: tuple[SourceHealth, ...] = ()
+    group_by: str = "topic"  # "topic" or "region"
+
+    @property
+    def new_count(self) -> int:
+        return len(self.entries)

@@ -1,0 +1,115 @@
+"""The database schema, in one place (SQLAlchemy Core). Unique constraints make re-runs idempotent."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+# Every article URL ever seen, with its text, metadata and one status:
+# failed | baseline | duplicate | off_topic | new.
+items = Table(
+    "items",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("canonical_url", String(2048), nullable=False),
+    Column("url", String(2048), nullable=False),
+    Column("source_id", String(64), nullable=False),
+    Column("title", Text, nullable=True),
+    Column("text", Text, nullable=True),
+    Column("published", Date, nullable=True),
+    Column("first_seen", DateTime(timezone=True), nullable=False),
+    Column("week", String(8), nullable=False),  # ISO week the item belongs to (e.g. 2026-W47)
+    Column("language", String(16), nullable=True),
+    Column("author", Text, nullable=True),
+    Column("sitename", Text, nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("duplicate_of", String(2048), nullable=True),
+    Column("story_id", Integer, nullable=True),
+    Column("text_hash", String(40), nullable=True),
+    Column("relevance", Float, nullable=True),
+    Column("topics", Text, nullable=True),  # JSON list
+    Column("region", String(64), nullable=True),
+    Column("fired", Text, nullable=True),  # JSON list of lexicon terms that matched
+    Column("error", Text, nullable=True),
+    UniqueConstraint("canonical_url", name="uq_items_canonical_url"),
+)
+Index("ix_items_week_status", items.c.week, items.c.status)
+Index("ix_items_text_hash", items.c.text_hash)
+Index("ix_items_story", items.c.story_id)
+
+# MinHash-LSH band keys of stored item texts: candidate lookup without texts in memory.
+lsh_buckets = Table(
+    "lsh_buckets",
+    metadata,
+    Column("key", BigInteger, nullable=False),
+    Column("item_id", Integer, ForeignKey("items.id", ondelete="CASCADE"), nullable=False),
+    PrimaryKeyConstraint("key", "item_id", name="pk_lsh_buckets"),
+)
+
+# One row per source per ingest run: what it found, and why it failed.
+fetch_runs = Table(
+    "fetch_runs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", String(36), nullable=False),
+    Column("source_id", String(64), nullable=False),
+    Column("started", DateTime(timezone=True), nullable=False),
+    Column("finished", DateTime(timezone=True), nullable=False),
+    Column("found", Integer, nullable=False, default=0),
+    Column("fetched", Integer, nullable=False, default=0),
+    Column("new", Integer, nullable=False, default=0),
+    Column("duplicates", Integer, nullable=False, default=0),
+    Column("failed", Integer, nullable=False, default=0),
+    Column("error", Text, nullable=True),
+)
+Index("ix_fetch_runs_source_started", fetch_runs.c.source_id, fetch_runs.c.started)
+
+# HTTP validators for conditional GET of feeds, sitemaps and listings.
+http_cache = Table(
+    "http_cache",
+    metadata,
+    Column("url", String(2048), primary_key=True),
+    Column("etag", Text, nullable=True),
+    Column("last_modified", Text, nullable=True),
+)
+
+# Briefing ledger: one row per (week, recipient list); the unique key enforces one send per week.
+briefings = Table(
+    "briefings",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("week", String(8), nullable=False),
+    Column("recipients", Text, nullable=False),
+    Column("status", String(16), nullable=False),  # sending | sent | failed | written
+    Column("message_id", String(255), nullable=True),
+    Column("item_count", Integer, nullable=False, default=0),
+    Column("attempted_at", DateTime(timezone=True), nullable=False),
+    Column("sent_at", DateTime(timezone=True), nullable=True),
+    Column("error", Text, nullable=True),
+    UniqueConstraint("week", "recipients", name="uq_briefings_week_recipients"),
+)
+
+# Which items went into which week's briefing: an item appears in at most one briefing.
+briefing_items = Table(
+    "briefing_items",
+    metadata,
+    Column("item_id", Integer, ForeignKey("items.id", ondelete="CASCADE"), primary_key=True),
+    Column("week", String(8), nullable=False),
+)
+Index("ix_briefing_items_week", briefing_items.c.week)
