@@ -1,0 +1,167 @@
+"""Build the briefing email (multipart/alternative) and deliver it by SMTP or to a .eml file.
+
+Uses only the standard library (email, smtplib). Anything put into a header is stripped of
+CR/LF and control characters first, so extracted titles can never inject headers. Errors
+name host:port and the reason, never the password.
+"""
+
+from __future__ import annotations
+
+import re
+import smtplib
+import ssl
+from datetime import UTC, datetime
+from email import policy
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid, parseaddr
+from pathlib import Path
+
+from policywatch.archive import WEEK, atomic_write
+from policywatch.config import SmtpSettings
+from policywatch.errors import MailError
+from policywatch.models import Briefing
+
+_HEADER_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+LIST_NAME = "AI policy briefing"
+
+
+def header_safe(value: str) -> str:
+    """Drop CR, LF and other control characters and collapse whitespace, for a header value."""
+    return " ".join(_HEADER_UNSAFE.sub(" ", value).split())
+
+
+def subject_for(b: Briefing) -> str:
+    """'AI policy briefing · 2026-W47 · 12 new' (or '· nothing new')."""
+    count = f"{b.new_count} new" if b.new_count else "nothing new"
+    return header_safe(f"{LIST_NAME} · {b.week} · {count}")
+
+
+def _address(value: str, field: str) -> Address:
+    """Parse one mail address ('Name <user@host>' or 'user@host'), or raise MailError."""
+    text = header_safe(value)
+    name, addr = parseaddr(text)
+    try:
+        parsed = Address(display_name=name, addr_spec=addr)
+    except (ValueError, IndexError) as exc:
+        raise MailError(f"invalid {field} address {text!r}: {exc}") from exc
+    if not parsed.username or not parsed.domain:
+        raise MailError(f"invalid {field} address {text!r}: expected user@domain")
+    return parsed
+
+
+def _message_id(b: Briefing, sender: Address, message_id: str | None) -> str:
+    """The given Message-ID (cleaned, in angle brackets) or a fresh one on the sender's domain."""
+    if message_id is None:
+        return make_msgid(idstring=header_safe(b.week), domain=sender.domain)
+    inner = header_safe(message_id).strip("<>").replace(" ", "")
+    if not inner or "@" not in inner or any(c in inner for c in "<>"):
+        raise MailError(f"invalid Message-ID {message_id!r}: expected <local@domain>")
+    return f"<{inner}>"
+
+
+def build_message(
+    b: Briefing,
+    html: str,
+    text: str,
+    smtp: SmtpSettings,
+    *,
+    message_id: str | None = None,
+) -> EmailMessage:
+    """A multipart/alternative email (text first, HTML second) with list and auto headers."""
+    sender = _address(smtp.mail_from, "mail_from")
+    recipients = [_address(a, "mail_to") for a in smtp.mail_to]
+    msg = EmailMessage(policy=policy.SMTP)
+    msg["Subject"] = subject_for(b)
+    msg["From"] = sender
+    msg["To"] = recipients or sender
+    msg["Date"] = format_datetime(_aware(b.generated_at))
+    msg["Message-ID"] = _message_id(b, sender, message_id)
+    msg["List-Id"] = f"{LIST_NAME} <briefing.{sender.domain}>"
+    msg["List-Unsubscribe"] = f"<mailto:{sender.addr_spec}?subject=unsubscribe>"
+    msg["Auto-Submitted"] = "auto-generated"
+    msg["X-Auto-Response-Suppress"] = "All"
+    msg["X-Policywatch-Week"] = header_safe(b.week)
+    msg.set_content(text, subtype="plain", charset="utf-8")
+    msg.add_alternative(html, subtype="html", charset="utf-8")
+    return msg
+
+
+def _aware(value: datetime) -> datetime:
+    """Naive datetimes are taken as UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def send_message(
+    msg: EmailMessage,
+    smtp: SmtpSettings,
+    timeout: float = 30,
+    *,
+    context: ssl.SSLContext | None = None,
+) -> None:
+    """Deliver `msg` to smtp.mail_to via smtp.host (starttls, ssl or plain; login if user set)."""
+    if not smtp.host:
+        raise MailError("no SMTP host configured (set POLICYWATCH_SMTP_HOST)")
+    if not smtp.mail_to:
+        raise MailError("no recipients configured (set POLICYWATCH_MAIL_TO)")
+    where = f"{smtp.host}:{smtp.port}"
+    try:
+        with _connect(smtp, timeout, context or ssl.create_default_context()) as client:
+            if smtp.user:
+                client.login(smtp.user, smtp.password or "")
+            refused = client.send_message(msg, smtp.mail_from, list(smtp.mail_to))
+    except smtplib.SMTPAuthenticationError as exc:
+        raise MailError(f"SMTP {where}: login as {smtp.user!r} refused: {_reason(exc)}") from None
+    except smtplib.SMTPRecipientsRefused as exc:
+        refused_all = _refused(exc.recipients)
+        raise MailError(f"SMTP {where}: all recipients refused: {refused_all}") from None
+    except (smtplib.SMTPException, OSError) as exc:
+        raise MailError(f"SMTP {where}: {_reason(exc)}") from None
+    if refused:
+        raise MailError(f"SMTP {where}: some recipients refused: {_refused(refused)}")
+
+
+def _connect(smtp: SmtpSettings, timeout: float, context: ssl.SSLContext) -> smtplib.SMTP:
+    """An SMTP connection with the configured transport security already in place."""
+    assert smtp.host is not None
+    if smtp.security == "ssl":
+        return smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=timeout, context=context)
+    client = smtplib.SMTP(smtp.host, smtp.port, timeout=timeout)
+    try:
+        if smtp.security == "starttls":
+            client.ehlo()
+            if not client.has_extn("starttls"):
+                raise smtplib.SMTPNotSupportedError("server does not offer STARTTLS")
+            client.starttls(context=context)
+            client.ehlo()
+    except BaseException:
+        client.close()
+        raise
+    return client
+
+
+def _reason(exc: BaseException) -> str:
+    """A one-line reason: SMTP code and server text, or the exception's own message."""
+    if isinstance(exc, smtplib.SMTPResponseException):
+        raw = exc.smtp_error
+        text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+        return f"{exc.smtp_code} {header_safe(text)}"
+    return header_safe(str(exc)) or type(exc).__name__
+
+
+def _refused(recipients: dict[str, tuple[int, bytes]]) -> str:
+    """'a@x (550 no such user), b@y (...)' for refused recipients."""
+    return ", ".join(
+        f"{addr} ({code} {header_safe(text.decode('utf-8', 'replace'))})"
+        for addr, (code, text) in recipients.items()
+    )
+
+
+def write_eml(msg: EmailMessage, reports_dir: Path) -> Path:
+    """Write the message to reports/YYYY-Www.eml (when no SMTP host is configured)."""
+    week = header_safe(str(msg.get("X-Policywatch-Week", "")))
+    if not WEEK.match(week):
+        raise MailError(f"message has no valid X-Policywatch-Week header (got {week!r})")
+    path = reports_dir / f"{week}.eml"
+    atomic_write(path, msg.as_string(policy=policy.SMTP.clone(linesep="\n")))
+    return path

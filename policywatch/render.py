@@ -1,0 +1,205 @@
+"""Render a weekly Briefing to email-safe HTML, plain text and Markdown (Jinja2 templates).
+
+Entries are grouped by their first topic (or by region when `group_by == "region"`), groups
+with most entries first and the catch-all group last; newest first within a group. Every
+string is cleaned of control characters; only http(s) URLs become links.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from urllib.parse import urlsplit
+
+import css_inline
+import jinja2
+
+from policywatch.models import Briefing, BriefingEntry
+
+OTHER_TOPIC = "Other"
+OTHER_REGION = "International / unspecified"
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~&])")
+_MD_LIST_START = re.compile(r"^(\d*)([-=.)])")  # "- x", "2026. x" would start a list
+_INLINER = css_inline.CSSInliner(load_remote_stylesheets=False, keep_at_rules=False)
+
+
+@dataclass(frozen=True, slots=True)
+class LinkView:
+    """A source name with its URL, `url` None when the URL is not http(s)."""
+
+    name: str
+    url: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class EntryView:
+    """One briefing entry with every string cleaned and its URL checked."""
+
+    title: str
+    url: str | None
+    raw_url: str
+    source_name: str
+    published: str | None
+    tags: tuple[str, ...]
+    summary: str
+    also: tuple[LinkView, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class GroupView:
+    """A heading (topic or region) and its entries, newest first."""
+
+    label: str
+    entries: tuple[EntryView, ...]
+
+
+def clean(value: object) -> str:
+    """Collapse whitespace and drop control characters, so no string can break a line or header."""
+    return " ".join(_CONTROL.sub(" ", str(value)).split())
+
+
+def safe_url(url: str) -> str | None:
+    """The URL if it is an absolute http(s) URL without whitespace or control characters."""
+    if not url or _CONTROL.search(url) or any(ch.isspace() for ch in url):
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    return url if parts.scheme.lower() in ("http", "https") and parts.hostname else None
+
+
+def label(name: str) -> str:
+    """Human label for a topic or region slug: 'export-controls' -> 'Export controls'."""
+    text = clean(name.replace("_", " ").replace("-", " ") if name.islower() else name)
+    return text[:1].upper() + text[1:]
+
+
+def format_date(day: date | None) -> str | None:
+    """'18 Nov 2026' (locale independent), or None."""
+    return f"{day.day} {day:%b %Y}" if day else None
+
+
+def date_range(start: date, end: date) -> str:
+    """'16–22 November 2026', '30 November – 6 December 2026' or across years."""
+    if start.year != end.year:
+        return f"{start.day} {start:%B %Y} – {end.day} {end:%B %Y}"
+    if start.month != end.month:
+        return f"{start.day} {start:%B} – {end.day} {end:%B %Y}"
+    return f"{start.day}–{end.day} {end:%B %Y}"
+
+
+def week_label(week: str) -> str:
+    """'2026-W47' -> 'Week 47, 2026' (unchanged if not an ISO week)."""
+    m = re.fullmatch(r"(\d{4})-W(\d{2})", week)
+    return f"Week {int(m.group(2))}, {m.group(1)}" if m else clean(week)
+
+
+def entry_view(entry: BriefingEntry) -> EntryView:
+    """Clean one entry; tags list the region first, then every topic."""
+    tags = ([entry.region] if entry.region else []) + list(entry.topics)
+    return EntryView(
+        title=clean(entry.title) or "(untitled)",
+        url=safe_url(entry.url),
+        raw_url=clean(entry.url),
+        source_name=clean(entry.source_name),
+        published=format_date(entry.published),
+        tags=tuple(dict.fromkeys(label(t) for t in tags if clean(t))),
+        summary=clean(entry.summary),
+        also=tuple(LinkView(clean(n), safe_url(u)) for n, u in entry.also_reported_by),
+    )
+
+
+def _group_key(entry: BriefingEntry, group_by: str) -> str:
+    """The group an entry belongs to: its first topic, or its region."""
+    if group_by == "region":
+        return label(entry.region) if entry.region and clean(entry.region) else OTHER_REGION
+    first = next((t for t in entry.topics if clean(t)), None)
+    return label(first) if first else OTHER_TOPIC
+
+
+def _newest_first(entry: BriefingEntry) -> tuple[int, str]:
+    """Sort key: newest publication date first, undated last, then by title."""
+    return (-(entry.published.toordinal() if entry.published else 0), clean(entry.title).lower())
+
+
+def group_entries(b: Briefing) -> tuple[GroupView, ...]:
+    """Group entries (largest group first, catch-all last), newest first within a group."""
+    groups: dict[str, list[BriefingEntry]] = {}
+    for entry in b.entries:
+        groups.setdefault(_group_key(entry, b.group_by), []).append(entry)
+    catch_all = {OTHER_TOPIC, OTHER_REGION}
+    order = sorted(groups, key=lambda k: (k in catch_all, -len(groups[k]), k.lower()))
+    return tuple(
+        GroupView(k, tuple(entry_view(e) for e in sorted(groups[k], key=_newest_first)))
+        for k in order
+    )
+
+
+def md_escape(value: object) -> str:
+    """Backslash-escape Markdown syntax ([ ] ( ) * _ ` < > # ...) in a cleaned string."""
+    text = _MD_SPECIAL.sub(r"\\\1", clean(value))
+    return _MD_LIST_START.sub(r"\1\\\2", text)
+
+
+def md_url(url: str) -> str:
+    """An http(s) URL for a Markdown link destination written as <...>."""
+    return url.replace("<", "%3C").replace(">", "%3E")
+
+
+def _format_dt(value: datetime) -> str:
+    """'2026-11-23 07:00 UTC' for a generation timestamp."""
+    zone = (value.tzname() or "UTC") if value.tzinfo else "UTC"
+    return f"{value:%Y-%m-%d %H:%M} {zone}"
+
+
+def _environment() -> jinja2.Environment:
+    """Templates from the package; autoescape for .html/.xml, strict about undefined names."""
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("policywatch", "templates"),
+        autoescape=jinja2.select_autoescape(("html", "xml"), default_for_string=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(md=md_escape, md_url=md_url, clean=clean)
+    return env
+
+
+ENV = _environment()
+
+
+def _context(b: Briefing) -> dict[str, object]:
+    """Everything the three briefing templates need."""
+    return {
+        "b": b,
+        "week": week_label(b.week),
+        "week_id": clean(b.week),
+        "dates": date_range(b.start, b.end),
+        "groups": group_entries(b),
+        "generated": _format_dt(b.generated_at),
+        "unhealthy": [
+            (clean(h.name) or clean(h.source_id), clean(h.error), h.consecutive_failures)
+            for h in b.unhealthy
+        ],
+        "repeats": b.duplicates_filtered + b.baseline_filtered,
+    }
+
+
+def render_html(b: Briefing) -> str:
+    """Email-safe HTML: table layout, CSS inlined, no scripts, no external resources."""
+    html = ENV.get_template("briefing.html").render(_context(b))
+    return _INLINER.inline(html)
+
+
+def render_text(b: Briefing) -> str:
+    """Plain-text version (the first part of the email)."""
+    return ENV.get_template("briefing.txt").render(_context(b))
+
+
+def render_markdown(b: Briefing) -> str:
+    """Markdown version for the archive; extracted strings are escaped."""
+    return ENV.get_template("briefing.md").render(_context(b))
