@@ -62,7 +62,9 @@ class Source(_Frozen):
     @classmethod
     def _slug(cls, value: str) -> str:
         if not SLUG.match(value):
-            raise ValueError("must be a lowercase slug: letters, digits, '-' or '_' (e.g. 'cac-policy')")
+            raise ValueError(
+                "must be a lowercase slug: letters, digits, '-' or '_' (e.g. 'cac-policy')"
+            )
         return value
 
     @field_validator("url")
@@ -110,7 +112,9 @@ class SourcesFile(_Frozen):
         known = {s.id: s for s in self.sources}
         unknown = [i for i in only if i not in known]
         if unknown:
-            raise ConfigError(f"unknown source id(s): {', '.join(unknown)} (see `policywatch sources list`)")
+            raise ConfigError(
+                f"unknown source id(s): {', '.join(unknown)} (see `policywatch sources list`)"
+            )
         return tuple(known[i] for i in only)
 
 
@@ -126,7 +130,9 @@ def load_sources(path: str | Path) -> SourcesFile:
     try:
         raw_text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(f"{path}: file not found (set POLICYWATCH_SOURCES or create it)") from None
+        raise ConfigError(
+            f"{path}: file not found (set POLICYWATCH_SOURCES or create it)"
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read ({exc})") from None
     data, lines = _parse_yaml(path, raw_text)
@@ -142,7 +148,9 @@ def _parse_yaml(path: Path, raw_text: str) -> tuple[Any, list[int]]:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark else str(path)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ConfigError(f"{where}: invalid YAML: {problem} (check indentation and quoting)") from None
+        raise ConfigError(
+            f"{where}: invalid YAML: {problem} (check indentation and quoting)"
+        ) from None
     return data, _source_lines(node)
 
 
@@ -177,7 +185,11 @@ def _describe(path: Path, data: dict[str, Any], lines: list[int], exc: Validatio
         index = loc[1]
         if index < len(lines):
             where = f"{path}:{lines[index]}"
-        entry = (data.get("sources") or [None])[index] if isinstance(data.get("sources"), list) else None
+        entry = (
+            (data.get("sources") or [None])[index]
+            if isinstance(data.get("sources"), list)
+            else None
+        )
         sid = entry.get("id") if isinstance(entry, dict) else None
         subject = f"source {sid!r}" if sid else f"source #{index + 1}"
         loc = loc[2:]

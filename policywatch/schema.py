@@ -1,4 +1,4 @@
-"""The database schema, in one place (SQLAlchemy Core). Unique constraints make re-runs idempotent."""
+"""The database schema in one place (SQLAlchemy Core); unique constraints make re-runs idempotent."""
 
 from __future__ import annotations
 

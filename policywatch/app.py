@@ -1,0 +1,154 @@
+"""Library entry points the CLI and the Prefect flows share (no Prefect here).
+
+`Context` bundles what one process needs: settings, sources, lexicon, baseline and the store.
+The flows call `ingest_one` per source; `ingest` runs all sources without Prefect (tests, bench).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from policywatch import archive, briefing, mail, render
+from policywatch.baseline import BaselineDoc, load_baseline
+from policywatch.classify import Lexicon, load_lexicon
+from policywatch.config import Settings, Source, SourcesFile, load_sources, settings_from_env
+from policywatch.errors import MailError
+from policywatch.models import Briefing, SourceResult
+from policywatch.pipeline import Extractor, IngestRun, Window, ingest_source
+from policywatch.store import Store
+
+log = logging.getLogger("policywatch")
+
+
+@dataclass
+class Context:
+    """Everything a command needs, loaded and validated once."""
+
+    settings: Settings
+    sources: SourcesFile
+    lexicon: Lexicon
+    baseline: tuple[BaselineDoc, ...]
+    store: Store
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def load_context(settings: Settings | None = None) -> Context:
+    """Validate configuration and open the store (ConfigError/StoreError on bad input)."""
+    settings = settings or settings_from_env()
+    sources = load_sources(settings.sources_path)
+    lexicon = load_lexicon(settings.topics_path)
+    baseline = load_baseline(settings.baseline_dir)
+    return Context(settings, sources, lexicon, baseline, Store.open(settings.db_url))
+
+
+def new_run(ctx: Context, window: Window | None = None) -> IngestRun:
+    """Start the shared parts of an ingest run (the extraction process pool among them)."""
+    extractor = Extractor(ctx.settings.workers, ctx.lexicon, ctx.baseline)
+    return IngestRun(
+        ctx.store, extractor, ctx.sources.fetch, str(uuid.uuid4()), ctx.settings.timezone, window
+    )
+
+
+def ingest_one(source: Source, run: IngestRun) -> SourceResult:
+    """Ingest one source synchronously (a Prefect task wraps this)."""
+    return asyncio.run(ingest_source(source, run))
+
+
+def ingest(
+    ctx: Context, source_ids: Sequence[str] = (), window: Window | None = None
+) -> list[SourceResult]:
+    """Ingest the chosen (or all enabled) sources concurrently, without Prefect."""
+    sources = ctx.sources.enabled(list(source_ids))
+    run = new_run(ctx, window)
+    try:
+
+        async def all_sources() -> list[SourceResult]:
+            return list(await asyncio.gather(*(ingest_source(s, run) for s in sources)))
+
+        return asyncio.run(all_sources())
+    finally:
+        run.extractor.close()
+
+
+def summary_markdown(results: Sequence[SourceResult]) -> str:
+    """Per-run summary table (logged and published as a Prefect artifact)."""
+    lines = [
+        "| source | found | fetched | new | duplicates | failed | error |",
+        "|---|---:|---:|---:|---:|---:|---|",
+    ]
+    for r in results:
+        error = (r.error or "").replace("|", "\\|")[:200]
+        counts = f"{r.found} | {r.fetched} | {r.new} | {r.duplicates} | {r.failed}"
+        lines.append(f"| {r.source_id} | {counts} | {error} |")
+    total_new = sum(r.new for r in results)
+    failed = sum(1 for r in results if r.error)
+    lines.append(f"\n**{len(results)} sources, {total_new} new items, {failed} sources failed.**")
+    return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class BriefOutcome:
+    """What `brief` did: where the files are, whether mail went out, and why not."""
+
+    briefing: Briefing
+    paths: dict[str, Path]
+    sent: bool
+    eml: Path | None = None
+    note: str = ""
+
+
+def brief(
+    ctx: Context, week: str, *, send: bool = False, resend: bool = False, group_by: str = "topic"
+) -> BriefOutcome:
+    """Render and archive a week's briefing; with send, mail it at most once (ledger)."""
+    briefing.claim_items(ctx.store, week)
+    b = briefing.build_briefing(ctx.store, week, ctx.sources.sources, group_by=group_by)
+    html, text = render.render_html(b), render.render_text(b)
+    paths = archive.write_briefing(
+        ctx.settings.reports_dir, b, html, text, render.render_markdown(b)
+    )
+    if not send:
+        return BriefOutcome(b, paths, False, note="not sent (--no-send)")
+    return _deliver(ctx, b, html, text, paths, resend)
+
+
+def _deliver(
+    ctx: Context, b: Briefing, html: str, text: str, paths: dict[str, Path], resend: bool
+) -> BriefOutcome:
+    smtp = ctx.settings.smtp
+    recipients = ",".join(smtp.mail_to) if smtp.host else "eml"
+    msg_id, previous = briefing.ledger_begin(
+        ctx.store, b.week, recipients, b.new_count, resend=resend
+    )
+    if msg_id is None:
+        why = (
+            "already sent"
+            if previous == "sent"
+            else "a previous send was interrupted (may have arrived)"
+        )
+        return BriefOutcome(b, paths, False, note=f"{b.week} {why}; use --resend to send again")
+    message = mail.build_message(b, html, text, smtp, message_id=msg_id)
+    if not smtp.host:
+        eml = mail.write_eml(message, ctx.settings.reports_dir)
+        briefing.ledger_finish(ctx.store, b.week, recipients)
+        return BriefOutcome(b, paths, True, eml, note=f"no SMTP host configured; wrote {eml}")
+    try:
+        mail.send_message(message, smtp)
+    except MailError as exc:
+        briefing.ledger_finish(ctx.store, b.week, recipients, error=str(exc))
+        raise
+    briefing.ledger_finish(ctx.store, b.week, recipients)
+    return BriefOutcome(b, paths, True, note=f"sent to {', '.join(smtp.mail_to)}")
+
+
+def export_json(rows: list[dict[str, Any]]) -> str:
+    return json.dumps(rows, ensure_ascii=False, indent=2, default=str)

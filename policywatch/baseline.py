@@ -1,0 +1,80 @@
+"""The baseline corpus: documents already known, whose copies never count as news.
+
+Each document is a UTF-8 text file in the baseline folder; its id is the file name without
+extension. `add_document` stores text, extracted HTML or a fetched URL under a fresh id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from policywatch.dedupe import Fingerprint, compare, fingerprint
+from policywatch.errors import ConfigError
+
+BASELINE_SUFFIXES = (".txt", ".md")
+
+
+@dataclass(frozen=True, slots=True)
+class BaselineDoc:
+    """One known document with its dedup fingerprint."""
+
+    id: str
+    title: str
+    text: str
+    fingerprint: Fingerprint
+
+
+def load_baseline(folder: Path) -> tuple[BaselineDoc, ...]:
+    """Read every baseline document in folder (sorted by id); a missing folder is empty."""
+    if not folder.exists():
+        return ()
+    if not folder.is_dir():
+        raise ConfigError(
+            f"{folder}: baseline folder is not a directory (POLICYWATCH_BASELINE_DIR)"
+        )
+    docs = []
+    for path in sorted(p for p in folder.iterdir() if p.suffix in BASELINE_SUFFIXES):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{path}: unreadable baseline document ({exc})") from None
+        docs.append(BaselineDoc(path.stem, _title_of(text), text, fingerprint(text)))
+    return tuple(docs)
+
+
+def match_baseline(text: str, fp: Fingerprint, docs: tuple[BaselineDoc, ...]) -> str | None:
+    """Id of the baseline document this text repeats, or None (LSH keys prefilter)."""
+    keys = set(fp.band_keys)
+    for doc in docs:
+        same_hash = doc.fingerprint.text_hash == fp.text_hash
+        if same_hash or (keys & set(doc.fingerprint.band_keys) and compare(text, doc.text)):
+            return doc.id
+    return None
+
+
+def add_document(folder: Path, text: str, *, title: str | None = None, origin: str = "") -> Path:
+    """Write a new baseline document (idempotent: the same text keeps the same id)."""
+    body = text.strip()
+    if len(body) < 40:
+        raise ConfigError(f"{origin or 'baseline document'}: too little text to use as baseline")
+    digest = hashlib.sha1(body.encode("utf-8")).hexdigest()[:16]
+    folder.mkdir(parents=True, exist_ok=True)
+    existing = sorted(folder.glob(f"*_{digest}.txt"))
+    if existing:
+        return existing[0]
+    index = len([p for p in folder.iterdir() if p.suffix in BASELINE_SUFFIXES])
+    path = folder / f"{index:03d}_{digest}.txt"
+    path.write_text((f"{title}\n\n" if title else "") + body + "\n", encoding="utf-8")
+    return path
+
+
+def _title_of(text: str) -> str:
+    """First meaningful line (skips site-chrome lines such as 'Back to Newsroom')."""
+    for line in text.splitlines():
+        cleaned = re.sub(r"\s+", " ", line).strip()
+        if len(cleaned) > 25:
+            return cleaned[:200]
+    return text.strip()[:80]

@@ -1,0 +1,271 @@
+"""Assemble a week's briefing from the store, and keep the sent ledger (exactly-once mail).
+
+An item is briefed once: the first render of week W claims every eligible `new` item for W
+(its own week, or an earlier week when first seen since W began), and a sent week claims no more.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, and_, func, or_, select, update
+
+from policywatch import schema
+from policywatch.config import Source
+from policywatch.errors import ConfigError
+from policywatch.models import Briefing, BriefingEntry, SourceHealth
+from policywatch.store import Store
+from policywatch.summary import summarize
+
+FAILING_RUNS_FLAG = 3  # consecutive failed runs after which a source is flagged unhealthy
+
+
+def parse_week(value: str) -> tuple[date, date]:
+    """Monday and Sunday of an ISO week written YYYY-Www; ConfigError otherwise."""
+    try:
+        year, week = value.upper().split("-W")
+        start = date.fromisocalendar(int(year), int(week), 1)
+    except ValueError:
+        raise ConfigError(f"week {value!r}: expected ISO week like 2026-W47") from None
+    return start, start + timedelta(days=6)
+
+
+def week_label(day: date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def last_complete_week(timezone: str = "UTC", now: datetime | None = None) -> str:
+    """The ISO week before the current one, in the configured timezone."""
+    today = (now or datetime.now(UTC)).astimezone(ZoneInfo(timezone)).date()
+    return week_label(today - timedelta(days=7))
+
+
+def weeks_between(since: date, until: date) -> list[str]:
+    """Every ISO week touching the range, oldest first."""
+    weeks, day = [], since - timedelta(days=since.weekday())
+    while day <= until:
+        weeks.append(week_label(day))
+        day += timedelta(days=7)
+    return weeks
+
+
+def is_sent(store: Store, week: str) -> bool:
+    with store.read() as conn:
+        query = select(func.count()).where(
+            schema.briefings.c.week == week, schema.briefings.c.status == "sent"
+        )
+        return bool(conn.execute(query).scalar())
+
+
+def claim_items(store: Store, week: str) -> None:
+    """Assign eligible unbriefed `new` items to week (unless that week was already sent)."""
+    start, _end = parse_week(week)
+    since = datetime(start.year, start.month, start.day, tzinfo=UTC)
+    items, claimed = schema.items, schema.briefing_items
+    with store.write() as conn:
+        if _week_sent(conn, week):
+            return
+        rows = (
+            conn.execute(
+                select(items.c.id)
+                .outerjoin(claimed, claimed.c.item_id == items.c.id)
+                .where(
+                    claimed.c.item_id.is_(None),
+                    items.c.status == "new",
+                    or_(
+                        items.c.week == week, and_(items.c.week < week, items.c.first_seen >= since)
+                    ),
+                )
+            )
+            .scalars()
+            .all()
+        )
+        if rows:
+            conn.execute(claimed.insert(), [{"item_id": i, "week": week} for i in rows])
+
+
+def _week_sent(conn: Connection, week: str) -> bool:
+    query = select(func.count()).where(
+        schema.briefings.c.week == week, schema.briefings.c.status == "sent"
+    )
+    return bool(conn.execute(query).scalar())
+
+
+def build_briefing(
+    store: Store, week: str, sources: tuple[Source, ...], *, group_by: str = "topic"
+) -> Briefing:
+    """The Briefing of a week from claimed items, counts of what was filtered, and source health."""
+    start, end = parse_week(week)
+    names = {s.id: s.name for s in sources}
+    with store.read() as conn:
+        entries = _entries(conn, week, names)
+        counts = _filtered_counts(conn, week)
+    runs_start = datetime(start.year, start.month, start.day, tzinfo=UTC)
+    return Briefing(
+        week=week,
+        start=start,
+        end=end,
+        generated_at=datetime.now(UTC),
+        entries=entries,
+        sources_checked=_sources_checked(store, runs_start, runs_start + timedelta(days=7)),
+        duplicates_filtered=counts.get("duplicate", 0),
+        baseline_filtered=counts.get("baseline", 0),
+        off_topic_filtered=counts.get("off_topic", 0),
+        unhealthy=source_health(store, sources, runs_start, runs_start + timedelta(days=7)),
+        group_by=group_by,
+    )
+
+
+def _entries(conn: Connection, week: str, names: dict[str, str]) -> tuple[BriefingEntry, ...]:
+    items, claimed = schema.items, schema.briefing_items
+    rows = (
+        conn.execute(
+            select(items)
+            .join(claimed, claimed.c.item_id == items.c.id)
+            .where(claimed.c.week == week)
+        )
+        .mappings()
+        .all()
+    )
+    copies = _story_copies(conn, [r["story_id"] for r in rows])
+    entries = [_entry(row, names, copies.get(row["story_id"], [])) for row in rows]
+    entries.sort(key=lambda e: (e.published or date.min, e.item_id), reverse=True)
+    return tuple(entries)
+
+
+def _story_copies(conn: Connection, stories: list[int]) -> dict[int, list[Any]]:
+    items = schema.items
+    rows = conn.execute(
+        select(items.c.story_id, items.c.id, items.c.source_id, items.c.url)
+        .where(items.c.story_id.in_(stories), items.c.status == "duplicate")
+        .order_by(items.c.id)
+    ).all()
+    grouped: dict[int, list[Any]] = defaultdict(list)
+    for row in rows:
+        grouped[row.story_id].append(row)
+    return grouped
+
+
+def _entry(row: Any, names: dict[str, str], copies: list[Any]) -> BriefingEntry:
+    others = tuple(
+        (names.get(c.source_id, c.source_id), c.url)
+        for c in copies
+        if c.source_id != row["source_id"]
+    )
+    return BriefingEntry(
+        item_id=row["id"],
+        title=row["title"] or row["url"],
+        url=row["url"],
+        source_name=names.get(row["source_id"], row["source_id"]),
+        published=row["published"],
+        region=row["region"],
+        topics=tuple(json.loads(row["topics"] or "[]")),
+        summary=summarize(row["text"] or ""),
+        also_reported_by=tuple(dict.fromkeys(others)),
+    )
+
+
+def _filtered_counts(conn: Connection, week: str) -> dict[str, int]:
+    items = schema.items
+    rows = conn.execute(
+        select(items.c.status, func.count()).where(items.c.week == week).group_by(items.c.status)
+    ).all()
+    return {status: count for status, count in rows}
+
+
+def _sources_checked(store: Store, start: datetime, end: datetime) -> int:
+    return len({run.source_id for run in store.runs_between(start, end)})
+
+
+def source_health(
+    store: Store, sources: tuple[Source, ...], start: datetime, end: datetime
+) -> tuple[SourceHealth, ...]:
+    """Sources that failed in the window, or whose last runs all failed or found nothing."""
+    names = {s.id: s.name for s in sources}
+    failing: dict[str, SourceHealth] = {}
+    for run in store.runs_between(start, end):
+        if run.error:
+            streak = consecutive_failures(store, run.source_id)
+            failing[run.source_id] = SourceHealth(
+                run.source_id, names.get(run.source_id, run.source_id), run.error, streak
+            )
+    return tuple(sorted(failing.values(), key=lambda h: h.source_id))
+
+
+def consecutive_failures(store: Store, source_id: str) -> int:
+    """How many of the source's latest runs failed in a row."""
+    streak = 0
+    for run in store.recent_runs(source_id, limit=50):
+        if not run.error:
+            break
+        streak += 1
+    return streak
+
+
+def message_id(week: str, recipients: str) -> str:
+    """Deterministic Message-ID per week and recipient list: a resend is recognisably the same."""
+    digest = hashlib.sha1(f"{week}|{recipients}".encode()).hexdigest()[:16]
+    return f"<{week}.{digest}@policywatch>"
+
+
+def ledger_begin(
+    store: Store, week: str, recipients: str, item_count: int, *, resend: bool
+) -> tuple[str | None, str | None]:
+    """Reserve the send of week: (message id, previous status); id None when refused.
+
+    At-most-once: a week already `sent`, or left `sending` by a crashed run (it may have
+    reached the server), is not sent again without resend=True.
+    """
+    table = schema.briefings
+    now = datetime.now(UTC)
+    with store.write() as conn:
+        row = conn.execute(
+            select(table).where(table.c.week == week, table.c.recipients == recipients)
+        ).first()
+        previous = row.status if row is not None else None
+        if previous in ("sent", "sending") and not resend:
+            return None, previous
+        values = {"status": "sending", "attempted_at": now, "item_count": item_count, "error": None}
+        if row is None:
+            conn.execute(
+                table.insert().values(
+                    week=week,
+                    recipients=recipients,
+                    message_id=message_id(week, recipients),
+                    **values,
+                )
+            )
+        else:
+            conn.execute(update(table).where(table.c.id == row.id).values(**values))
+    return message_id(week, recipients), previous
+
+
+def ledger_finish(store: Store, week: str, recipients: str, *, error: str | None = None) -> None:
+    table = schema.briefings
+    values: dict[str, Any] = (
+        {"status": "failed", "error": error}
+        if error
+        else {"status": "sent", "sent_at": datetime.now(UTC), "error": None}
+    )
+    with store.write() as conn:
+        conn.execute(
+            update(table)
+            .where(table.c.week == week, table.c.recipients == recipients)
+            .values(**values)
+        )
+
+
+def ledger(store: Store) -> list[dict[str, Any]]:
+    with store.read() as conn:
+        rows = (
+            conn.execute(select(schema.briefings).order_by(schema.briefings.c.week))
+            .mappings()
+            .all()
+        )
+    return [dict(r) for r in rows]

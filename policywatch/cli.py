@@ -1,0 +1,276 @@
+"""The `policywatch` command line: a thin typer layer over the library and the flows.
+
+Errors from the package become one line on stderr and exit code 2 (config) or 1 (other);
+data goes to stdout, logs and progress to stderr.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+import os
+import sys
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from policywatch.errors import ConfigError, PolicywatchError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Monitor AI-policy announcements and email a weekly briefing.",
+)
+sources_app = typer.Typer(no_args_is_help=True, help="Inspect and probe sources.yaml.")
+baseline_app = typer.Typer(no_args_is_help=True, help="Manage the baseline corpus.")
+db_app = typer.Typer(no_args_is_help=True, help="Database maintenance.")
+app.add_typer(sources_app, name="sources")
+app.add_typer(baseline_app, name="baseline")
+app.add_typer(db_app, name="db")
+
+
+class Format(StrEnum):
+    json = "json"
+    jsonl = "jsonl"
+    csv = "csv"
+
+
+def main() -> None:
+    """Console-script entry point: map our errors to one-line messages and exit codes."""
+    logging.basicConfig(
+        level=os.environ.get("POLICYWATCH_LOG_LEVEL", "WARNING"),
+        stream=sys.stderr,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        app()
+    except ConfigError as exc:
+        typer.echo(f"policywatch: configuration error: {exc}", err=True)
+        raise SystemExit(2) from None
+    except PolicywatchError as exc:
+        typer.echo(f"policywatch: error: {exc}", err=True)
+        raise SystemExit(1) from None
+
+
+def prefect_env() -> None:
+    """Prefect settings for an offline machine; set before Prefect is imported."""
+    from policywatch.config import settings_from_env
+
+    data_dir = settings_from_env().data_dir.resolve()
+    os.environ.setdefault("PREFECT_HOME", str(data_dir / "prefect"))
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+    os.environ.setdefault(
+        "PREFECT_LOGGING_LEVEL", os.environ.get("POLICYWATCH_LOG_LEVEL", "WARNING")
+    )
+    os.environ.setdefault("PREFECT_UI_ENABLED", "true")
+
+
+def _echo_results(results: list[Any]) -> None:
+    from policywatch.app import summary_markdown
+
+    typer.echo(summary_markdown(results), err=True)
+
+
+@app.command()
+def ingest(
+    source: Annotated[
+        list[str] | None, typer.Option("--source", "-s", help="Only this source id (repeatable).")
+    ] = None,
+) -> None:
+    """Fetch every enabled source once and store new articles (runs the Prefect `ingest` flow)."""
+    prefect_env()
+    from flows.ingest import ingest as ingest_flow
+
+    results = ingest_flow(sources=source or None)
+    _echo_results(results)
+    if results and all(r.error for r in results):
+        raise typer.Exit(1)
+
+
+@app.command()
+def items(
+    week: Annotated[str | None, typer.Option(help="ISO week, e.g. 2026-W47.")] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Published on or after DATE (YYYY-MM-DD).")
+    ] = None,
+    fmt: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.json,
+    status: Annotated[str | None, typer.Option(help="Only items with this status.")] = None,
+    explain: Annotated[bool, typer.Option(help="Include the lexicon terms that fired.")] = False,
+    text: Annotated[bool, typer.Option("--text/--no-text", help="Include main text.")] = True,
+) -> None:
+    """Export stored items as JSON (an array), JSON lines or CSV on stdout."""
+    from policywatch.briefing import parse_week
+    from policywatch.config import settings_from_env
+    from policywatch.store import Store
+
+    if week:
+        parse_week(week)
+    since_day = _parse_date(since, "--since") if since else None
+    store = Store.open(settings_from_env().db_url)
+    rows = store.export(week=week, since=since_day)
+    rows = [r for r in rows if status is None or r["status"] == status]
+    for row in rows:
+        if not explain:
+            row.pop("explain", None)
+        if not text:
+            row.pop("text", None)
+    sys.stdout.write(_format_rows(rows, fmt))
+
+
+def _format_rows(rows: list[dict[str, Any]], fmt: Format) -> str:
+    if fmt is Format.json:
+        return json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
+    if fmt is Format.jsonl:
+        return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+    out = io.StringIO()
+    if rows:
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+        writer.writeheader()
+        for row in rows:
+            writer.writerow(
+                {
+                    k: json.dumps(v, ensure_ascii=False) if isinstance(v, list) else v
+                    for k, v in row.items()
+                }
+            )
+    return out.getvalue()
+
+
+def _parse_date(value: str, option: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ConfigError(f"{option} {value!r}: expected a date like 2026-01-31") from None
+
+
+@sources_app.command("list")
+def sources_list() -> None:
+    """List configured sources."""
+    from policywatch.config import load_sources, settings_from_env
+
+    cfg = load_sources(settings_from_env().sources_path)
+    for s in cfg.sources:
+        flag = "" if s.enabled else " (disabled)"
+        typer.echo(f"{s.id:28} {s.kind:8} {s.region or '-':12} {s.url}{flag}")
+
+
+@sources_app.command("check")
+def sources_check(
+    source: Annotated[list[str] | None, typer.Option("--source", "-s")] = None,
+    offline: Annotated[
+        bool, typer.Option(help="Only validate sources.yaml; do not probe.")
+    ] = False,
+) -> None:
+    """Validate sources.yaml, then probe each source and print what it found or why it failed."""
+    from policywatch.config import load_sources, settings_from_env
+    from policywatch.health import probe_sources
+
+    settings = settings_from_env()
+    cfg = load_sources(settings.sources_path)
+    typer.echo(f"{settings.sources_path}: OK, {len(cfg.sources)} sources", err=True)
+    if offline:
+        return
+    rows = probe_sources(cfg, settings, source or [])
+    for row in rows:
+        typer.echo(row.line())
+    if any(not row.ok for row in rows):
+        raise typer.Exit(1)
+
+
+@baseline_app.command("list")
+def baseline_list() -> None:
+    """Show the baseline documents (id, size, title)."""
+    from policywatch.baseline import load_baseline
+    from policywatch.config import settings_from_env
+
+    for doc in load_baseline(settings_from_env().baseline_dir):
+        typer.echo(f"{doc.id:28} {len(doc.text):6} chars  {doc.title}")
+
+
+@baseline_app.command("add")
+def baseline_add(
+    target: Annotated[str, typer.Argument(help="A text/HTML file or an http(s) URL.")],
+) -> None:
+    """Add a document (text file, HTML file or URL to fetch and extract) to the baseline."""
+    from policywatch.baseline_add import add_target
+
+    path = add_target(target)
+    typer.echo(f"added {path}")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or upgrade the database schema in place."""
+    from policywatch.config import settings_from_env
+    from policywatch.store import Store
+
+    Store.open(settings_from_env().db_url).close()
+    typer.echo("database is up to date", err=True)
+
+
+@app.command()
+def brief(
+    week: Annotated[
+        str | None, typer.Option(help="ISO week (default: last complete week).")
+    ] = None,
+    send: Annotated[bool, typer.Option("--send/--no-send", help="Email it (once).")] = False,
+    resend: Annotated[bool, typer.Option(help="Send again even if already sent.")] = False,
+    group_by: Annotated[str, typer.Option(help="topic or region")] = "topic",
+) -> None:
+    """Render and archive a week's briefing; with --send, email it at most once."""
+    from policywatch import app as lib
+    from policywatch.briefing import last_complete_week, parse_week
+
+    ctx = lib.load_context()
+    week = week or last_complete_week(ctx.settings.timezone)
+    parse_week(week)
+    if group_by not in ("topic", "region"):
+        raise ConfigError(f"--group-by {group_by!r}: use 'topic' or 'region'")
+    try:
+        outcome = lib.brief(ctx, week, send=send, resend=resend, group_by=group_by)
+    finally:
+        ctx.close()
+    typer.echo(
+        f"{week}: {outcome.briefing.new_count} new items -> {outcome.paths['html']}", err=True
+    )
+    typer.echo(outcome.note, err=True)
+
+
+@app.command()
+def run(
+    week: Annotated[
+        str | None, typer.Option(help="ISO week (default: last complete week).")
+    ] = None,
+    send: Annotated[bool, typer.Option("--send/--no-send")] = True,
+) -> None:
+    """The weekly main job: ingest every source, then brief and send the week."""
+    _ingest_quietly()
+    brief(week=week, send=send, resend=False, group_by="topic")
+
+
+def _ingest_quietly() -> None:
+    prefect_env()
+    from flows.ingest import ingest as ingest_flow
+
+    _echo_results(ingest_flow())
+
+
+@app.command()
+def demo(
+    keep: Annotated[bool, typer.Option(help="Keep serving the demo site until Ctrl-C.")] = False,
+) -> None:
+    """Offline demo: serve the bundled demo site on 127.0.0.x and run ingest + briefing over it."""
+    from policywatch.demo_run import run_demo
+
+    run_demo(Path(os.environ.get("POLICYWATCH_DEMO_DIR", "demo-output")), keep=keep)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

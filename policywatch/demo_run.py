@@ -1,0 +1,77 @@
+"""`policywatch demo`: the whole pipeline over the bundled demo site, offline, in one command."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+from policywatch.briefing import week_label
+from policywatch.demo import DEMO_SITES, SiteServer, demo_sources_text
+
+
+def run_demo(out_dir: Path, *, keep: bool = False) -> None:
+    """Serve the demo sites on loopback, ingest them through Prefect, brief the demo week."""
+    out_dir = out_dir.resolve()
+    _fresh(out_dir)
+    with SiteServer(DEMO_SITES) as server:
+        (out_dir / "sources.yaml").write_text(demo_sources_text(server), encoding="utf-8")
+        _point_env_at(out_dir)
+        _say(f"demo sites: {', '.join(server.base_urls.values())}")
+        _run_pipeline(week_label(server.anchor))
+        if keep:
+            _serve_forever(server)
+
+
+def _fresh(out_dir: Path) -> None:
+    for name in ("data", "reports"):
+        shutil.rmtree(out_dir / name, ignore_errors=True)
+    out_dir.mkdir(parents=True, exist_ok=True)
+
+
+def _point_env_at(out_dir: Path) -> None:
+    os.environ["POLICYWATCH_SOURCES"] = str(out_dir / "sources.yaml")
+    os.environ["POLICYWATCH_DATA_DIR"] = str(out_dir / "data")
+    os.environ["POLICYWATCH_DB_URL"] = f"sqlite:///{out_dir / 'data' / 'policywatch.db'}"
+    os.environ["POLICYWATCH_REPORTS_DIR"] = str(out_dir / "reports")
+    os.environ.setdefault("PREFECT_HOME", str(Path("data/prefect").resolve()))
+
+
+def _run_pipeline(week: str) -> None:
+    from policywatch import app
+    from policywatch.cli import prefect_env
+
+    prefect_env()
+    _say("running the Prefect `ingest` flow (first start of Prefect's local server takes ~20 s)…")
+    started = time.monotonic()
+    from flows.ingest import ingest
+
+    results = ingest()
+    _say(app.summary_markdown(results))
+    ctx = app.load_context()
+    try:
+        outcome = app.brief(ctx, week, send=True)
+        statuses = Counter(row["status"] for row in ctx.store.export())
+    finally:
+        ctx.close()
+    _say(f"\nitems by status: {dict(sorted(statuses.items()))}")
+    _say(f"briefing {week}: {outcome.briefing.new_count} new stories; {outcome.note}")
+    for kind, path in sorted(outcome.paths.items()):
+        _say(f"  {kind:5} {path}")
+    _say(f"done in {time.monotonic() - started:.1f} s. Open {outcome.paths['html']} in a browser.")
+
+
+def _serve_forever(server: SiteServer) -> None:
+    _say("serving the demo sites until Ctrl-C…")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        server.stop()
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)

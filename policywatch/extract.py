@@ -1,0 +1,68 @@
+"""Extraction: main text and metadata from HTML already fetched (trafilatura, no downloads)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import trafilatura
+from trafilatura.settings import Document, use_config
+
+from policywatch.errors import ExtractError
+from policywatch.models import Article
+
+MIN_TEXT_CHARS = 80  # below this trafilatura found boilerplate, not an article
+MAX_HTML_CHARS = 5_000_000  # beyond this parsing time and memory explode; refuse
+_CONFIG = use_config()
+_CONFIG.set("DEFAULT", "EXTRACTION_TIMEOUT", "0")  # signal-based timeouts break in threads
+_CONFIG.set("DEFAULT", "MIN_OUTPUT_SIZE", "40")
+
+
+def extract_article(html: str, url: str, fallback_title: str | None = None) -> Article:
+    """Extract title, main text, date, author, site name and language, or raise ExtractError."""
+    if len(html) > MAX_HTML_CHARS:
+        raise ExtractError(url, f"page of {len(html)} characters is too large to extract")
+    try:
+        doc = trafilatura.bare_extraction(
+            html, url=url, with_metadata=True, include_comments=False, config=_CONFIG
+        )
+    except Exception as exc:  # trafilatura/lxml raise many types on hostile input
+        raise ExtractError(url, f"extraction crashed: {type(exc).__name__}: {exc}") from None
+    if not isinstance(doc, Document) or not (doc.text or "").strip():
+        raise ExtractError(url, "no main text found (not an article page, or script-rendered)")
+    text = _strip_heading((doc.text or "").strip(), doc.title)
+    if len(text) < MIN_TEXT_CHARS:
+        raise ExtractError(url, f"main text too short ({len(text)} characters)")
+    return Article(
+        url=url,
+        title=_title(doc.title, fallback_title, text),
+        text=text,
+        published=_date(doc.date),
+        author=doc.author or None,
+        sitename=doc.sitename or None,
+        language=doc.language or None,
+    )
+
+
+def _strip_heading(text: str, title: str | None) -> str:
+    """Drop a first line repeating the headline, so copies with new headlines compare equal."""
+    first, _, rest = text.partition("\n")
+    if title and rest and " ".join(first.split()) == " ".join(title.split()):
+        return rest.strip()
+    return text
+
+
+def _title(extracted: str | None, fallback: str | None, text: str) -> str:
+    for candidate in (extracted, fallback):
+        if candidate and candidate.strip():
+            return " ".join(candidate.split())[:500]
+    return text.split("\n", 1)[0][:120]
+
+
+def _date(value: str | None) -> date | None:
+    if not value:
+        return None
+    try:
+        parsed = date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+    return parsed if parsed.year >= 1995 else None

@@ -1,0 +1,311 @@
+"""HTTP fetching at the edge: one shared httpx.AsyncClient, polite and bounded.
+
+Bounded concurrency overall and per host, a per-host delay, timeouts, retries with backoff on
+timeouts/5xx/429 (honouring Retry-After), robots.txt, conditional GET, a body-size cap and a
+content-type allow-list. Every failure becomes a FetchError naming the URL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import urljoin, urlsplit
+from urllib.robotparser import RobotFileParser
+
+import httpx
+
+from policywatch.config import FetchSettings
+from policywatch.errors import FetchError
+
+# Content types we parse; anything else (images, PDFs, archives) is refused before download.
+ALLOWED_TYPES = (
+    "text/html",
+    "application/xhtml+xml",
+    "application/xml",
+    "text/xml",
+    "application/rss+xml",
+    "application/atom+xml",
+    "application/rdf+xml",
+    "application/feed+json",
+    "application/json",
+    "text/plain",
+)
+MAX_REDIRECTS = 5
+MAX_RETRY_AFTER = 120.0  # seconds; a longer Retry-After fails the URL for this run
+BACKOFF_BASE = 0.5  # seconds; doubled per retry
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+ROBOTS_MAX_BYTES = 500_000
+
+
+@dataclass(frozen=True, slots=True)
+class Validators:
+    """HTTP validators remembered from a previous response, for conditional GET."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    """A fetched resource; body is empty when not_modified."""
+
+    url: str
+    final_url: str
+    status: int
+    body: bytes
+    content_type: str
+    charset: str | None
+    validators: Validators
+    not_modified: bool = False
+
+
+LinkGuard = Callable[[str], bool]
+
+
+class Fetcher:
+    """Polite async fetcher; use as `async with Fetcher(settings) as f: await f.get(url)`."""
+
+    def __init__(
+        self, settings: FetchSettings, *, transport: httpx.AsyncBaseTransport | None = None
+    ) -> None:
+        self.settings = settings
+        self._transport = transport
+        self._client: httpx.AsyncClient | None = None
+        self._global = asyncio.Semaphore(settings.concurrency)
+        self._hosts: dict[str, _HostSlot] = {}
+        self._robots: dict[str, RobotFileParser | None] = {}
+        self._robots_lock = asyncio.Lock()
+
+    async def __aenter__(self) -> Fetcher:
+        timeout = httpx.Timeout(self.settings.timeout, connect=min(self.settings.timeout, 10.0))
+        self._client = httpx.AsyncClient(
+            timeout=timeout,
+            follow_redirects=False,
+            headers={"User-Agent": self.settings.user_agent, "Accept-Language": "en,zh;q=0.8"},
+            transport=self._transport,
+            limits=httpx.Limits(max_connections=self.settings.concurrency),
+        )
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+
+    async def get(
+        self,
+        url: str,
+        *,
+        validators: Validators | None = None,
+        guard: LinkGuard | None = None,
+        delay: float | None = None,
+    ) -> Response:
+        """Fetch url with retries; `guard` vets every redirect hop of untrusted links."""
+        attempts = self.settings.retries + 1
+        for attempt in range(attempts):
+            try:
+                return await self._get_once(url, validators, guard, delay)
+            except _Retryable as exc:
+                if attempt + 1 >= attempts:
+                    raise FetchError(url, f"{exc.reason} (after {attempts} attempts)") from None
+                await asyncio.sleep(exc.retry_after or BACKOFF_BASE * 2**attempt)
+        raise FetchError(url, "no attempt made")  # pragma: no cover - attempts >= 1
+
+    async def _get_once(
+        self, url: str, validators: Validators | None, guard: LinkGuard | None, delay: float | None
+    ) -> Response:
+        overall = self.settings.timeout * 3  # bounds slow "trickle" bodies too
+        try:
+            async with asyncio.timeout(overall):
+                return await self._follow(url, validators, guard, delay)
+        except TimeoutError:
+            raise _Retryable(f"timed out after {overall:.0f}s") from None
+
+    async def _follow(
+        self, url: str, validators: Validators | None, guard: LinkGuard | None, delay: float | None
+    ) -> Response:
+        current = url
+        for _ in range(MAX_REDIRECTS + 1):
+            _check_scheme(url, current)
+            if guard is not None and current != url and not guard(current):
+                raise FetchError(url, f"redirect to a refused address: {current}")
+            await self._check_robots(url, current)
+            result = await self._request(url, current, validators, delay)
+            if isinstance(result, Response):
+                return result
+            current = result
+        raise FetchError(url, f"more than {MAX_REDIRECTS} redirects")
+
+    async def _request(
+        self, url: str, current: str, validators: Validators | None, delay: float | None
+    ) -> Response | str:
+        """One HTTP exchange; returns a Response, or the next URL of a redirect."""
+        assert self._client is not None, "use Fetcher as an async context manager"
+        headers = _conditional_headers(validators) if current == url else {}
+        async with self._global, self._slot(current).use(self._delay(delay)):
+            try:
+                async with self._client.stream("GET", current, headers=headers) as resp:
+                    return await self._handle(url, current, resp)
+            except httpx.TimeoutException:
+                raise _Retryable("timed out") from None
+            except (httpx.TransportError, httpx.DecodingError) as exc:
+                raise _Retryable(f"connection failed: {type(exc).__name__}: {exc}") from None
+            except httpx.InvalidURL as exc:
+                raise FetchError(url, f"invalid URL: {exc}") from None
+
+    async def _handle(self, url: str, current: str, resp: httpx.Response) -> Response | str:
+        status = resp.status_code
+        if status in (301, 302, 303, 307, 308):
+            location = resp.headers.get("location")
+            if not location:
+                raise FetchError(url, f"HTTP {status} redirect without Location")
+            return urljoin(current, location)
+        if status == 304:
+            return _response(url, current, resp, b"", not_modified=True)
+        if status in RETRY_STATUSES:
+            raise _Retryable(f"HTTP {status}", _retry_after(resp.headers.get("retry-after")))
+        if status >= 400:
+            raise FetchError(url, f"HTTP {status}")
+        _check_type(url, resp)
+        body = await self._read_capped(url, resp)
+        return _response(url, current, resp, body)
+
+    async def _read_capped(self, url: str, resp: httpx.Response) -> bytes:
+        limit = self.settings.max_bytes
+        declared = resp.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise FetchError(url, f"body of {int(declared)} bytes exceeds the {limit}-byte limit")
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in resp.aiter_bytes():
+            size += len(chunk)
+            if size > limit:
+                raise FetchError(url, f"body exceeds the {limit}-byte limit")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _delay(self, delay: float | None) -> float:
+        return self.settings.delay if delay is None else delay
+
+    def _slot(self, url: str) -> _HostSlot:
+        host = urlsplit(url).netloc.lower()
+        if host not in self._hosts:
+            self._hosts[host] = _HostSlot(self.settings.per_host)
+        return self._hosts[host]
+
+    async def _check_robots(self, url: str, current: str) -> None:
+        if not self.settings.respect_robots:
+            return
+        parser = await self._robots_for(current)
+        if parser is not None and not parser.can_fetch(self.settings.user_agent, current):
+            raise FetchError(url, f"disallowed by robots.txt ({current})")
+
+    async def _robots_for(self, url: str) -> RobotFileParser | None:
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        async with self._robots_lock:
+            if origin not in self._robots:
+                self._robots[origin] = await self._load_robots(origin)
+        return self._robots[origin]
+
+    async def _load_robots(self, origin: str) -> RobotFileParser | None:
+        """Fetch robots.txt once per origin; missing or broken robots.txt allows everything."""
+        assert self._client is not None
+        try:
+            resp = await self._client.get(origin + "/robots.txt", timeout=10.0)
+        except httpx.HTTPError:
+            return None
+        if resp.status_code != 200 or len(resp.content) > ROBOTS_MAX_BYTES:
+            return None
+        parser = RobotFileParser()
+        parser.parse(resp.text.splitlines())
+        return parser
+
+
+class _HostSlot:
+    """Per-host concurrency limit plus a minimum delay between request starts."""
+
+    def __init__(self, limit: int) -> None:
+        self._sem = asyncio.Semaphore(limit)
+        self._lock = asyncio.Lock()
+        self._next_start = 0.0
+
+    def use(self, delay: float) -> _HostUse:
+        return _HostUse(self, delay)
+
+
+class _HostUse:
+    def __init__(self, slot: _HostSlot, delay: float) -> None:
+        self.slot, self.delay = slot, delay
+
+    async def __aenter__(self) -> None:
+        await self.slot._sem.acquire()
+        async with self.slot._lock:
+            wait = self.slot._next_start - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            self.slot._next_start = time.monotonic() + self.delay
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.slot._sem.release()
+
+
+class _Retryable(Exception):
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason, self.retry_after = reason, retry_after
+
+
+def _check_scheme(url: str, current: str) -> None:
+    if urlsplit(current).scheme not in ("http", "https"):
+        raise FetchError(url, f"refused non-HTTP URL {current!r}")
+
+
+def _check_type(url: str, resp: httpx.Response) -> None:
+    ctype = resp.headers.get("content-type", "").split(";")[0].strip().lower()
+    if ctype and not ctype.startswith(ALLOWED_TYPES) and not ctype.endswith(("+xml", "+json")):
+        raise FetchError(url, f"unsupported content type {ctype!r}")
+
+
+def _conditional_headers(validators: Validators | None) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    if validators is not None and validators.etag:
+        headers["If-None-Match"] = validators.etag
+    if validators is not None and validators.last_modified:
+        headers["If-Modified-Since"] = validators.last_modified
+    return headers
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds from a Retry-After header (delta or HTTP date); refuses absurd waits."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        seconds = float(value)
+    else:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        seconds = (when - datetime.now(UTC)).total_seconds()
+    return max(0.0, min(seconds, MAX_RETRY_AFTER))
+
+
+def _response(
+    url: str, current: str, resp: httpx.Response, body: bytes, not_modified: bool = False
+) -> Response:
+    ctype = resp.headers.get("content-type", "")
+    return Response(
+        url=url,
+        final_url=current,
+        status=resp.status_code,
+        body=body,
+        content_type=ctype.split(";")[0].strip().lower(),
+        charset=resp.charset_encoding,
+        validators=Validators(resp.headers.get("etag"), resp.headers.get("last-modified")),
+        not_modified=not_modified,
+    )

@@ -1,0 +1,298 @@
+"""Ingest orchestration without Prefect: discover → fetch → extract (processes) → dedupe → store.
+
+One call of `ingest_source` handles one source end to end and never raises: a failing source
+is a SourceResult with `error` set. Page-level concurrency lives here (asyncio), not in Prefect.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+from policywatch.baseline import BaselineDoc
+from policywatch.classify import Lexicon
+from policywatch.config import FetchSettings, Source
+from policywatch.discover import next_page_url, parse_feed, parse_listing, parse_sitemap
+from policywatch.errors import PolicywatchError
+from policywatch.fetch import Fetcher, Response, Validators
+from policywatch.models import Link, SourceResult
+from policywatch.store import Candidate, Store, Stored
+from policywatch.urls import canonical_url, is_allowed_link
+from policywatch.worker import PageJob, PageResult, init_worker, process_page
+
+log = logging.getLogger("policywatch.pipeline")
+
+STORE_BATCH = 50  # items per locked write transaction
+MAX_CHILD_SITEMAPS = 20  # child sitemaps followed from one sitemap index
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """Publication-date range of a backfill (inclusive); None bound = open."""
+
+    since: date | None = None
+    until: date | None = None
+
+    def contains(self, day: date | None) -> bool:
+        if day is None:
+            return False
+        return (self.since is None or day >= self.since) and (
+            self.until is None or day <= self.until
+        )
+
+
+class Extractor:
+    """Runs process_page in worker processes (or in a thread when workers == 1)."""
+
+    def __init__(self, workers: int, lexicon: Lexicon, baseline: tuple[BaselineDoc, ...]) -> None:
+        self.workers = workers if workers > 0 else (os.cpu_count() or 1)
+        self._pool: ProcessPoolExecutor | None = None
+        init_worker(lexicon, baseline)
+        if self.workers > 1:
+            context = multiprocessing.get_context("forkserver")
+            self._pool = ProcessPoolExecutor(
+                self.workers,
+                mp_context=context,
+                initializer=init_worker,
+                initargs=(lexicon, baseline),
+            )
+
+    async def run(self, job: PageJob) -> PageResult:
+        if self._pool is None:
+            return await asyncio.to_thread(process_page, job)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pool, process_page, job)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+@dataclass
+class IngestRun:
+    """Shared, long-lived parts of one ingest run."""
+
+    store: Store
+    extractor: Extractor
+    fetch: FetchSettings
+    run_id: str
+    timezone: str = "UTC"
+    window: Window | None = None
+
+
+async def ingest_source(source: Source, run: IngestRun) -> SourceResult:
+    """Ingest one source; any failure is returned in the result, never raised."""
+    started = datetime.now(UTC)
+    try:
+        result = await _ingest(source, run, started)
+    except PolicywatchError as exc:
+        result = SourceResult(source.id, started, datetime.now(UTC), error=str(exc))
+    except Exception as exc:  # a bug must not crash the other sources' run
+        log.exception("source %s: unexpected error", source.id)
+        result = SourceResult(
+            source.id, started, datetime.now(UTC), error=f"internal error: {exc!r}"
+        )
+    await asyncio.to_thread(run.store.record_run, run.run_id, result)
+    return result
+
+
+async def _ingest(source: Source, run: IngestRun, started: datetime) -> SourceResult:
+    settings = (
+        run.fetch if source.delay is None else run.fetch.model_copy(update={"delay": source.delay})
+    )
+    async with Fetcher(settings) as fetcher:
+        links, validators = await discover_links(
+            source, fetcher, run.store, backfill=run.window is not None
+        )
+        todo = await asyncio.to_thread(_select_links, source, links, run)
+        results = await asyncio.gather(
+            *(_fetch_and_process(fetcher, run, source, link) for link in todo)
+        )
+    stored = await _store_results(source, todo, results, run)
+    if validators is not None and len(todo) < run.fetch.max_items_per_source:
+        await asyncio.to_thread(run.store.save_validators, source.url, validators)
+    return _summarise(source, started, len(links), results, stored)
+
+
+async def discover_links(
+    source: Source, fetcher: Fetcher, store: Store, *, backfill: bool = False
+) -> tuple[list[Link], Validators | None]:
+    """Candidate links of a source and the validators to remember once they are stored."""
+    if source.kind == "page":
+        return [Link(source.url, source.name)], None
+    known = None if backfill else await asyncio.to_thread(store.validators, source.url)
+    response = await fetcher.get(source.url, validators=known, delay=source.delay)
+    if response.not_modified:
+        return [], None
+    if source.kind == "feed":
+        return list(parse_feed(response.body, response.final_url)), response.validators
+    if source.kind == "sitemap":
+        return await _sitemap_links(source, fetcher, response), response.validators
+    return await _listing_links(source, fetcher, response, backfill), response.validators
+
+
+async def _sitemap_links(source: Source, fetcher: Fetcher, response: Response) -> list[Link]:
+    result = parse_sitemap(response.body, response.final_url)
+    links = list(result.links)
+    for child in result.sitemaps[:MAX_CHILD_SITEMAPS]:
+        if not is_allowed_link(child, source.host):
+            continue
+        child_resp = await fetcher.get(child, guard=_guard(source), delay=source.delay)
+        links.extend(parse_sitemap(child_resp.body, child_resp.final_url).links)
+    return sorted(links, key=lambda link: link.published or date.min, reverse=True)
+
+
+async def _listing_links(
+    source: Source, fetcher: Fetcher, response: Response, backfill: bool
+) -> list[Link]:
+    html = _text(response)
+    links = list(parse_listing(html, response.final_url, source.link_selector, source.link_pattern))
+    pages = source.max_pages if backfill and source.next_page else 1
+    seen_pages = {response.final_url}
+    for _ in range(pages - 1):
+        nxt = next_page_url(html, response.final_url, source.next_page or "")
+        if nxt is None or nxt in seen_pages or not is_allowed_link(nxt, source.host):
+            break
+        seen_pages.add(nxt)
+        response = await fetcher.get(nxt, guard=_guard(source), delay=source.delay)
+        html = _text(response)
+        links.extend(
+            parse_listing(html, response.final_url, source.link_selector, source.link_pattern)
+        )
+    return links
+
+
+def _text(response: Response) -> str:
+    from policywatch.decode import decode_body
+
+    return decode_body(response.body, response.charset)
+
+
+def _select_links(source: Source, links: Sequence[Link], run: IngestRun) -> list[Link]:
+    """Allowed, unseen, in-window links (canonical URL), newest first, capped per source."""
+    unique: dict[str, Link] = {}
+    for link in links:
+        if source.kind != "page" and not is_allowed_link(link.url, source.host):
+            log.warning(
+                "source %s: refused link %s (private address on a foreign host)",
+                source.id,
+                link.url,
+            )
+            continue
+        if (
+            run.window is not None
+            and link.published is not None
+            and not run.window.contains(link.published)
+        ):
+            continue
+        unique.setdefault(canonical_url(link.url), replace(link))
+    known = run.store.known_urls(unique)
+    fresh = [link for key, link in unique.items() if key not in known]
+    return fresh[: run.fetch.max_items_per_source]
+
+
+async def _fetch_and_process(
+    fetcher: Fetcher, run: IngestRun, source: Source, link: Link
+) -> PageResult:
+    guard = None if source.kind == "page" else _guard(source)
+    try:
+        response = await fetcher.get(link.url, guard=guard, delay=source.delay)
+    except PolicywatchError as exc:
+        return PageResult(link.url, error=str(exc))
+    job = PageJob(
+        url=link.url,
+        body=response.body,
+        charset=response.charset,
+        fallback_title=link.title,
+        source_region=source.region,
+        include=source.include,
+        exclude=source.exclude,
+    )
+    return await run.extractor.run(job)
+
+
+def _guard(source: Source) -> Callable[[str], bool]:
+    """Untrusted links may reach private addresses only on the source's own host."""
+    return lambda url: is_allowed_link(url, source.host)
+
+
+async def _store_results(
+    source: Source, links: Sequence[Link], results: Sequence[PageResult], run: IngestRun
+) -> list[Stored]:
+    now = datetime.now(UTC)
+    candidates = [
+        _candidate(source, link, result, now, run)
+        for link, result in zip(links, results, strict=True)
+        if _in_window(result, link, run.window)
+    ]
+    stored: list[Stored] = []
+    for start in range(0, len(candidates), STORE_BATCH):
+        batch = candidates[start : start + STORE_BATCH]
+        stored.extend(await asyncio.to_thread(run.store.add, batch))
+    return stored
+
+
+def _in_window(result: PageResult, link: Link, window: Window | None) -> bool:
+    """Backfills store only items published in range (failed pages are kept for retry)."""
+    if window is None or result.article is None:
+        return True
+    return window.contains(result.article.published or link.published)
+
+
+def _candidate(
+    source: Source, link: Link, result: PageResult, now: datetime, run: IngestRun
+) -> Candidate:
+    published = result.article.published if result.article else None
+    published = published or link.published
+    article = result.article
+    if article is not None and article.published is None and published is not None:
+        article = replace(article, published=published)
+    return Candidate(
+        source_id=source.id,
+        url=link.url,
+        canonical_url=canonical_url(link.url),
+        week=week_of(published, now, run.timezone),
+        first_seen=now,
+        article=article,
+        fingerprint=result.fingerprint,
+        relevance=result.relevance,
+        baseline_id=result.baseline_id,
+        error=result.error,
+    )
+
+
+def week_of(published: date | None, first_seen: datetime, timezone: str = "UTC") -> str:
+    """ISO week an item belongs to: of its publication date, else of its first sighting."""
+    day = published or first_seen.astimezone(ZoneInfo(timezone)).date()
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def _summarise(
+    source: Source,
+    started: datetime,
+    found: int,
+    results: Sequence[PageResult],
+    stored: Sequence[Stored],
+) -> SourceResult:
+    statuses = [s.status for s in stored]
+    failures = tuple(r.error for r in results if r.error)[:20]
+    return SourceResult(
+        source_id=source.id,
+        started=started,
+        finished=datetime.now(UTC),
+        found=found,
+        fetched=len(results),
+        new=statuses.count("new"),
+        duplicates=statuses.count("duplicate") + statuses.count("baseline"),
+        failed=statuses.count("failed"),
+        failures=failures,
+    )

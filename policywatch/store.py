@@ -1,0 +1,413 @@
+"""Storage behind a small interface (SQLAlchemy Core): SQLite by default, any SQLAlchemy URL.
+
+Writes that decide a status (dedupe + insert) run under a database-wide write lock:
+BEGIN IMMEDIATE on SQLite, an advisory transaction lock on PostgreSQL. So two processes
+ingesting at once can never both store the same story as new.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
+
+from policywatch import schema
+from policywatch.dedupe import Fingerprint, compare
+from policywatch.errors import StoreError
+from policywatch.fetch import Validators
+from policywatch.models import Article, Relevance, SourceResult
+
+WRITE_LOCK_KEY = 0x706F6C6963790001  # PostgreSQL advisory lock id for status-deciding writes
+MAX_CANDIDATES = 50  # near-duplicate candidates verified per item (best LSH overlap first)
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One discovered page after fetch/extract/classify, ready to be stored."""
+
+    source_id: str
+    url: str
+    canonical_url: str
+    week: str
+    first_seen: datetime
+    article: Article | None = None
+    fingerprint: Fingerprint | None = None
+    relevance: Relevance | None = None
+    baseline_id: str | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """What the store decided for a candidate."""
+
+    url: str
+    status: str  # failed | baseline | duplicate | off_topic | new | skipped (already stored)
+    story_id: int | None = None
+    duplicate_of: str | None = None
+
+
+class Store:
+    """The policywatch database. Create with Store.open(url)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.dialect = engine.dialect.name
+
+    @classmethod
+    def open(cls, url: str, *, create: bool = True) -> Store:
+        """Open (and by default create or upgrade) the database at a SQLAlchemy URL."""
+        try:
+            engine = _make_engine(url)
+            store = cls(engine)
+            if create:
+                store.upgrade()
+        except SQLAlchemyError as exc:
+            raise StoreError(
+                f"database {_safe_url(url)}: {exc.__class__.__name__}: {exc}"
+            ) from None
+        return store
+
+    def upgrade(self) -> None:
+        """Create missing tables (idempotent)."""
+        schema.metadata.create_all(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """A transaction holding the database-wide write lock."""
+        with self.engine.begin() as conn:
+            if self.dialect == "postgresql":
+                conn.execute(
+                    text("SELECT pg_advisory_xact_lock(:k)"), {"k": _signed(WRITE_LOCK_KEY)}
+                )
+            yield conn
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn:
+            yield conn
+
+    # -- discovery state -------------------------------------------------------------------
+
+    def known_urls(self, canonical_urls: Iterable[str]) -> set[str]:
+        """Those of the given canonical URLs already stored (failed ones are retried)."""
+        urls = list(dict.fromkeys(canonical_urls))
+        found: set[str] = set()
+        with self.read() as conn:
+            for chunk in _chunks(urls, 500):
+                query = select(schema.items.c.canonical_url).where(
+                    schema.items.c.canonical_url.in_(chunk), schema.items.c.status != "failed"
+                )
+                found.update(conn.execute(query).scalars())
+        return found
+
+    def validators(self, url: str) -> Validators | None:
+        with self.read() as conn:
+            row = conn.execute(
+                select(schema.http_cache).where(schema.http_cache.c.url == url)
+            ).first()
+        return Validators(row.etag, row.last_modified) if row else None
+
+    def save_validators(self, url: str, validators: Validators) -> None:
+        values = {"url": url, "etag": validators.etag, "last_modified": validators.last_modified}
+        stmt = self._insert(schema.http_cache).values(**values)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["url"],
+            set_={"etag": validators.etag, "last_modified": validators.last_modified},
+        )
+        with self.engine.begin() as conn:
+            conn.execute(stmt)
+
+    # -- items -----------------------------------------------------------------------------
+
+    def add(self, candidates: Sequence[Candidate]) -> list[Stored]:
+        """Dedupe and insert a batch in one locked transaction; re-adding a URL is a no-op."""
+        if not candidates:
+            return []
+        with self.write() as conn:
+            return [self._add_one(conn, cand) for cand in candidates]
+
+    def _add_one(self, conn: Connection, cand: Candidate) -> Stored:
+        existing = conn.execute(
+            select(schema.items.c.id, schema.items.c.status).where(
+                schema.items.c.canonical_url == cand.canonical_url
+            )
+        ).first()
+        if existing is not None and existing.status != "failed":
+            return Stored(cand.url, "skipped")
+        if existing is not None:
+            conn.execute(
+                schema.lsh_buckets.delete().where(schema.lsh_buckets.c.item_id == existing.id)
+            )
+            conn.execute(schema.items.delete().where(schema.items.c.id == existing.id))
+        status, duplicate_of, story = self._decide(conn, cand)
+        item_id = self._insert_item(conn, cand, status, duplicate_of, story)
+        if story is None and status != "failed":
+            story = item_id
+            conn.execute(
+                update(schema.items).where(schema.items.c.id == item_id).values(story_id=item_id)
+            )
+        if cand.fingerprint is not None and status != "failed":
+            keys = [{"key": k, "item_id": item_id} for k in set(cand.fingerprint.band_keys)]
+            conn.execute(self._insert(schema.lsh_buckets).on_conflict_do_nothing(), keys)
+        return Stored(cand.url, status, story, duplicate_of)
+
+    def _decide(self, conn: Connection, cand: Candidate) -> tuple[str, str | None, int | None]:
+        """Status by precedence failed > baseline > duplicate > off_topic > new."""
+        if cand.article is None or cand.fingerprint is None:
+            return "failed", None, None
+        if cand.baseline_id is not None:
+            return "baseline", cand.baseline_id, None
+        match = self._find_duplicate(conn, cand.article.text, cand.fingerprint)
+        if match is not None:
+            if match.status == "baseline":
+                return "baseline", match.duplicate_of, match.story_id
+            return "duplicate", match.url, match.story_id
+        if cand.relevance is not None and not cand.relevance.relevant:
+            return "off_topic", None, None
+        return "new", None, None
+
+    def _find_duplicate(self, conn: Connection, text_: str, fp: Fingerprint) -> Any:
+        """Earliest stored item that is the same text (hash) or a near/containment copy."""
+        cols = (
+            schema.items.c.id,
+            schema.items.c.url,
+            schema.items.c.status,
+            schema.items.c.duplicate_of,
+            schema.items.c.story_id,
+        )
+        live = schema.items.c.status != "failed"
+        exact = conn.execute(
+            select(*cols)
+            .where(schema.items.c.text_hash == fp.text_hash, live)
+            .order_by(schema.items.c.id)
+        ).first()
+        if exact is not None:
+            return exact
+        for row in self._candidates(conn, fp):
+            if compare(text_, row.text) is not None:
+                return row
+        return None
+
+    def _candidates(self, conn: Connection, fp: Fingerprint) -> list[Any]:
+        keys = list(set(fp.band_keys))
+        if not keys:
+            return []
+        ids = (
+            conn.execute(
+                select(schema.lsh_buckets.c.item_id)
+                .where(schema.lsh_buckets.c.key.in_(keys))
+                .group_by(schema.lsh_buckets.c.item_id)
+                .order_by(text("count(*) DESC"), schema.lsh_buckets.c.item_id)
+                .limit(MAX_CANDIDATES)
+            )
+            .scalars()
+            .all()
+        )
+        if not ids:
+            return []
+        rows = conn.execute(
+            select(
+                schema.items.c.id,
+                schema.items.c.url,
+                schema.items.c.status,
+                schema.items.c.text,
+                schema.items.c.duplicate_of,
+                schema.items.c.story_id,
+            )
+            .where(schema.items.c.id.in_(ids), schema.items.c.status != "failed")
+            .order_by(schema.items.c.id)
+        ).all()
+        return list(rows)
+
+    def _insert_item(
+        self,
+        conn: Connection,
+        cand: Candidate,
+        status: str,
+        duplicate_of: str | None,
+        story: int | None,
+    ) -> int:
+        art, rel, fp = cand.article, cand.relevance, cand.fingerprint
+        values = {
+            "canonical_url": cand.canonical_url,
+            "url": cand.url,
+            "source_id": cand.source_id,
+            "title": art.title if art else None,
+            "text": art.text if art else None,
+            "published": art.published if art else None,
+            "first_seen": cand.first_seen,
+            "week": cand.week,
+            "language": art.language if art else None,
+            "author": art.author if art else None,
+            "sitename": art.sitename if art else None,
+            "status": status,
+            "duplicate_of": duplicate_of,
+            "story_id": story,
+            "text_hash": fp.text_hash if fp else None,
+            "relevance": rel.score if rel else None,
+            "topics": json.dumps(list(rel.topics)) if rel else None,
+            "region": rel.region if rel else None,
+            "fired": json.dumps(list(rel.fired)) if rel else None,
+            "error": cand.error,
+        }
+        result = conn.execute(schema.items.insert().values(**values))
+        key = result.inserted_primary_key
+        assert key is not None
+        return int(key[0])
+
+    # -- runs ------------------------------------------------------------------------------
+
+    def record_run(self, run_id: str, result: SourceResult) -> None:
+        values = {
+            "run_id": run_id,
+            "source_id": result.source_id,
+            "started": result.started,
+            "finished": result.finished,
+            "found": result.found,
+            "fetched": result.fetched,
+            "new": result.new,
+            "duplicates": result.duplicates,
+            "failed": result.failed,
+            "error": result.error,
+        }
+        with self.engine.begin() as conn:
+            conn.execute(schema.fetch_runs.insert().values(**values))
+
+    def recent_runs(self, source_id: str, limit: int = 10) -> list[Any]:
+        """Latest fetch runs of a source, newest first (for health checks)."""
+        with self.read() as conn:
+            query = (
+                select(schema.fetch_runs)
+                .where(schema.fetch_runs.c.source_id == source_id)
+                .order_by(schema.fetch_runs.c.started.desc(), schema.fetch_runs.c.id.desc())
+                .limit(limit)
+            )
+            return list(conn.execute(query).all())
+
+    def runs_between(self, start: datetime, end: datetime) -> list[Any]:
+        with self.read() as conn:
+            query = select(schema.fetch_runs).where(
+                schema.fetch_runs.c.started >= start, schema.fetch_runs.c.started < end
+            )
+            return list(conn.execute(query).all())
+
+    # -- export ----------------------------------------------------------------------------
+
+    def export(self, *, week: str | None = None, since: date | None = None) -> list[dict[str, Any]]:
+        """Items as plain dicts (the `policywatch items` export), oldest first."""
+        query = select(schema.items).order_by(schema.items.c.id)
+        if week:
+            query = query.where(schema.items.c.week == week)
+        if since:
+            query = query.where(
+                (schema.items.c.published >= since)
+                | (
+                    schema.items.c.published.is_(None)
+                    & (schema.items.c.first_seen >= _midnight(since))
+                )
+            )
+        with self.read() as conn:
+            return [item_dict(row) for row in conn.execute(query).mappings()]
+
+    def _insert(self, table: Any) -> Any:
+        """Dialect insert with ON CONFLICT support (SQLite and PostgreSQL)."""
+        module = postgresql if self.dialect == "postgresql" else sqlite
+        return module.insert(table)
+
+
+def item_dict(row: Any) -> dict[str, Any]:
+    """One stored item row as the export's JSON object."""
+    return {
+        "id": row["id"],
+        "url": row["url"],
+        "source": row["source_id"],
+        "title": row["title"],
+        "published": row["published"].isoformat() if row["published"] else None,
+        "first_seen": _iso(row["first_seen"]),
+        "week": row["week"],
+        "language": row["language"],
+        "author": row["author"],
+        "status": row["status"],
+        "duplicate_of": row["duplicate_of"],
+        "story": row["story_id"],
+        "relevance": row["relevance"],
+        "topics": json.loads(row["topics"]) if row["topics"] else [],
+        "region": row["region"],
+        "explain": json.loads(row["fired"]) if row["fired"] else [],
+        "error": row["error"],
+        "text": row["text"],
+    }
+
+
+def _iso(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        return value.isoformat() + "+00:00"
+    return value.isoformat()
+
+
+def _midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day)
+
+
+def _make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        _ensure_sqlite_dir(url)
+        engine = create_engine(url, connect_args={"timeout": 60})
+        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
+    """Autocommit at the driver level so our BEGIN IMMEDIATE controls the transaction."""
+    dbapi_conn.isolation_level = None
+    cursor = dbapi_conn.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=60000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _ensure_sqlite_dir(url: str) -> None:
+    path = url.split("///", 1)[-1] if "///" in url else ""
+    if path and path != ":memory:" and not path.startswith("file:"):
+        Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+
+
+def _safe_url(url: str) -> str:
+    """The URL with any password masked, for error messages and logs."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "<invalid database URL>"
+
+
+def _signed(value: int) -> int:
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
+def _chunks(values: list[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]

@@ -1,0 +1,72 @@
+"""CPU-bound page processing, run in worker processes: decode, extract, fingerprint, classify.
+
+trafilatura holds the GIL, so pages are spread over processes. Everything here is pure and
+picklable; the lexicon and baseline are installed once per process by `init_worker`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from policywatch.baseline import BaselineDoc, match_baseline
+from policywatch.classify import Lexicon, classify
+from policywatch.decode import decode_body
+from policywatch.dedupe import Fingerprint, fingerprint
+from policywatch.errors import PolicywatchError
+from policywatch.extract import extract_article
+from policywatch.models import Article, Relevance
+
+_STATE: dict[str, object] = {}
+
+
+@dataclass(frozen=True, slots=True)
+class PageJob:
+    """A fetched page to process, with the source's classification settings."""
+
+    url: str
+    body: bytes
+    charset: str | None
+    fallback_title: str | None = None
+    source_region: str | None = None
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PageResult:
+    """Extraction outcome: an article with fingerprint and relevance, or an error."""
+
+    url: str
+    article: Article | None = None
+    fingerprint: Fingerprint | None = None
+    relevance: Relevance | None = None
+    baseline_id: str | None = None
+    error: str | None = None
+
+
+def init_worker(lexicon: Lexicon, baseline: tuple[BaselineDoc, ...]) -> None:
+    """Install per-process state (called by the pool initializer, or once in-process)."""
+    _STATE["lexicon"] = lexicon
+    _STATE["baseline"] = baseline
+
+
+def process_page(job: PageJob) -> PageResult:
+    """Decode, extract, fingerprint and classify one page; errors become a failed result."""
+    try:
+        html = decode_body(job.body, job.charset)
+        article = extract_article(html, job.url, job.fallback_title)
+    except PolicywatchError as exc:
+        return PageResult(job.url, error=str(exc))
+    lexicon = _STATE["lexicon"]
+    baseline = _STATE["baseline"]
+    assert isinstance(lexicon, Lexicon) and isinstance(baseline, tuple)
+    fp = fingerprint(article.text)
+    relevance = classify(
+        article.title,
+        article.text,
+        lexicon=lexicon,
+        source_region=job.source_region,
+        include=job.include,
+        exclude=job.exclude,
+    )
+    return PageResult(job.url, article, fp, relevance, match_baseline(article.text, fp, baseline))

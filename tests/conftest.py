@@ -1,0 +1,51 @@
+"""Shared fixtures: fixture sites on loopback, an isolated policywatch environment, Prefect."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+os.environ.setdefault("POLICYWATCH_SOURCE_RETRY_DELAY", "0")
+
+from smtp_server import smtp_server  # noqa: F401  (re-exported fixture)
+
+from policywatch.demo.server import SiteServer
+
+TESTS = Path(__file__).parent
+SITES = TESTS / "sites"
+REPO = TESTS.parent
+
+
+@pytest.fixture(scope="session")
+def sites() -> Iterator[SiteServer]:
+    """The test fixture sites (alpha, beta, broken, gamma), each on its own 127.0.0.x."""
+    with SiteServer(SITES, first_ip=20, slow_seconds=10) as server:
+        yield server
+
+
+@pytest.fixture()
+def pw_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point every POLICYWATCH_* path at tmp_path; returns tmp_path."""
+    monkeypatch.setenv("POLICYWATCH_SOURCES", str(tmp_path / "sources.yaml"))
+    monkeypatch.setenv("POLICYWATCH_DB_URL", f"sqlite:///{tmp_path / 'data' / 'pw.db'}")
+    monkeypatch.setenv("POLICYWATCH_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("POLICYWATCH_REPORTS_DIR", str(tmp_path / "reports"))
+    monkeypatch.setenv("POLICYWATCH_BASELINE_DIR", str(REPO / "baseline"))
+    monkeypatch.setenv("POLICYWATCH_WORKERS", "1")
+    for name in ("SMTP_HOST", "MAIL_TO", "TOPICS", "TIMEZONE"):
+        monkeypatch.delenv("POLICYWATCH_" + name, raising=False)
+    return tmp_path
+
+
+@pytest.fixture(scope="session")
+def prefect_api() -> Iterator[None]:
+    """One Prefect test harness (temporary API) for the whole session: it takes ~15 s."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
