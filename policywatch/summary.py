@@ -119,6 +119,6 @@ def _truncate(text: str, max_chars: int) -> str:
         return text
     head = text[: max_chars - 1]
     cut = head.rfind(" ")
-    if cut > max_chars // 2 and not _CJK.search(head[cut:]):
+    if cut >= max_chars // 3 and not _CJK.search(head[cut:]):
         head = head[:cut]
     return head.rstrip(" ,;:-–—") + ELLIPSIS
