@@ -173,7 +173,8 @@ def test_group_by_region() -> None:
 def test_html_header_counts_footer_health_and_also_reported() -> None:
     html = render_html(sample_briefing())
     assert "Week 47, 2026" in html and "16–22 November 2026" in html
-    assert "9 duplicates, 3 baseline repeats, 21 off-topic" in html
+    counts = re.sub(r"<[^>]+>", "", html)
+    assert "Filtered out: 9 duplicates, 3 baseline repeats, 21 off-topic." in counts
     assert re.search(r">48</span><span[^>]*>sources checked<", html)
     assert "HTTP 503 Service Unavailable" in html and "(failing for 3 runs in a row)" in html
     assert '<a href="https://www.euractiv.com/section/tech/news/ai-office-guidelines/"' in html
