@@ -1,0 +1,544 @@
+"""AI-policy relevance scoring, topics and region of an extracted item (English and Chinese).
+
+An item is relevant when it is about AI *and* about public policy: both kinds of evidence are
+weighted term hits (title and lead count more than the tail), saturated and multiplied. The
+lexicon lives in ``policywatch/data/topics.yaml``, extended by a user file (POLICYWATCH_TOPICS).
+Every decision is explained by ``Relevance.fired`` ("ai:人工智能", "topic:regulation:办法").
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from policywatch.errors import ConfigError
+from policywatch.models import Relevance
+
+Terms = tuple[tuple[str, float], ...]  # (term, weight)
+
+_CJK = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
+_ACRONYM = re.compile(r"^[A-Z][A-Z0-9]{1,5}$")
+_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
+_SCALARS = {
+    "threshold": (0.0, 1.0),
+    "saturation": (0.1, 100.0),
+    "title_weight": (0.0, 100.0),
+    "lead_weight": (0.0, 100.0),
+    "tail_weight": (0.0, 100.0),
+    "lead_chars": (0.0, 1_000_000.0),
+    "topic_min": (0.0, 1000.0),
+    "topic_ratio": (0.0, 1.0),
+}
+_KEYS = {*_SCALARS, "fallback_topic", "ai", "policy", "penalty", "topics", "regions"}
+_MAX_FIRED = 48
+_SEPARATORS = re.compile(r"[\s.\-]+")
+_SPACES = re.compile(r"\s+")
+_ASCII_RUN = re.compile(r"[ -`{-~]*[a-z][ -~]*")  # printable ASCII runs with a letter (lowercased)
+_NON_WORD = re.compile(r"\W")
+_END, _ANY = "<end>", "<any>"  # trie markers (longer than one character)
+
+
+# ---------------------------------------------------------------- term matching
+
+
+def term_pattern(term: str) -> str:
+    """Regex for one term: substring for Chinese, whole words for English.
+
+    Words with a capital letter match case-sensitively, others in any case; acronyms also
+    match with dots ("A.I."); a trailing "*" matches any word ending; a plural "s" is allowed.
+    """
+    if _CJK.search(term):
+        return f"(?i:{re.escape(term)})"
+    words = term.split()
+    prefix = words[-1].endswith("*")
+    if prefix:
+        words[-1] = words[-1][:-1]
+    body = r"[\s\-]+".join(_word_pattern(w) for w in words)
+    body += r"[\w\-]*" if prefix else r"(?:s|es)?"
+    return rf"(?<![A-Za-z0-9]){body}(?![A-Za-z0-9])"
+
+
+def _word_pattern(word: str) -> str:
+    """One word of an English term; an acronym such as AI or US also matches A.I. or U.S."""
+    if _ACRONYM.match(word):
+        return r"\.?".join(re.escape(c) for c in word) + r"\.?"
+    body = r"[\s\-]?".join(re.escape(p) for p in word.split("-"))
+    return body if any(c.isupper() for c in word) else f"(?i:{body})"
+
+
+def _key(text: str) -> str:
+    """Lookup key of a term or matched text: lowercase, without spaces, hyphens and dots."""
+    return _SEPARATORS.sub("", text.lower())
+
+
+def _variants(term: str) -> list[str]:
+    """Literal lowercase spellings of an English term ("A.I.", "five year", "five-year")."""
+    original = term.rstrip("*").split()
+    spellings = [""]
+    for i, word in enumerate(w.lower() for w in original):
+        forms = {word, word.replace("-", " "), word.replace("-", "")}
+        if _ACRONYM.match(original[i]):
+            forms |= {".".join(word) + ".", ".".join(word)}
+        glue = ("",) if i == 0 else (" ", "-")
+        spellings = [s + g + f for s in spellings for g in glue for f in forms]
+    return spellings
+
+
+def _trie(spellings: Iterable[tuple[str, bool]]) -> str:
+    """Regex alternation shaped as a trie (one branch per next character: fast in `re`).
+
+    Each spelling is (literal, open_ended); open-ended ones accept any word ending. Longer
+    continuations are tried before a shorter term ends, so the longest term wins.
+    """
+    root: dict[str, Any] = {}
+    for literal, open_ended in spellings:
+        node = root
+        for char in literal:
+            node = node.setdefault(char, {})
+        node[_ANY if open_ended else _END] = True
+    return _trie_node(root)
+
+
+def _trie_node(node: dict[str, Any]) -> str:
+    alts = [re.escape(c) + _trie_node(child) for c, child in sorted(node.items()) if len(c) == 1]
+    if _ANY in node:
+        alts.append(r"[a-z0-9\-]*")
+    if not alts:
+        return ""
+    body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+    return f"(?:{body})?" if _END in node else body
+
+
+@dataclass(frozen=True, eq=False)
+class _Term:
+    """A lexicon term as indexed: what one hit adds to which labels; its case check if any."""
+
+    term: str
+    exact: re.Pattern[str] | None
+    hits: tuple[tuple[str, str, float], ...]  # (label, term named in `fired`, weight)
+
+
+@dataclass(frozen=True)
+class _Index:
+    """Every term of a lexicon in two trie regexes (English, Chinese) over lowercased text."""
+
+    english: re.Pattern[str] | None
+    cjk: re.Pattern[str] | None
+    by_key: dict[str, tuple[_Term, ...]]
+    prefixes: tuple[tuple[str, tuple[_Term, ...]], ...]
+    literal: dict[str, _Term]  # Chinese terms by lowercase spelling
+
+    def count(self, source: str, lowered: str, start: int, end: int) -> Counter[_Term]:
+        """How often each term occurs in source[start:end] (`lowered` is source.lower())."""
+        found: Counter[_Term] = Counter()
+        if self.cjk is not None:
+            for literal, n in Counter(self.cjk.findall(lowered, start, end)).items():
+                found[self.literal[literal]] += n
+        if self.english is not None:
+            for run in _ASCII_RUN.finditer(lowered, start, end):
+                for m in self.english.finditer(lowered, run.start(), run.end()):
+                    term = self.resolve(m.group(), source[m.start() : m.end()])
+                    if term is not None:
+                        found[term] += 1
+        return found
+
+    def resolve(self, matched: str, original: str) -> _Term | None:
+        """The English term a match stands for (plurals, word endings; case-checked)."""
+        key = _key(matched)
+        candidates = self.by_key.get(key)
+        if candidates is None and key.endswith("es"):
+            candidates = self.by_key.get(key[:-2])
+        if candidates is None and key.endswith("s"):
+            candidates = self.by_key.get(key[:-1])
+        if candidates is None:
+            candidates = next((t for p, t in self.prefixes if key.startswith(p)), ())
+        return next((c for c in candidates if c.exact is None or c.exact.fullmatch(original)), None)
+
+
+def _contains(outer: str, inner: str) -> bool:
+    """Whether term `inner` occurs within term `outer` (as whole words for English)."""
+    if outer == inner:
+        return True
+    if outer.endswith("*") or inner.endswith("*"):
+        return False
+    if _CJK.search(inner):
+        return inner.lower() in outer.lower()
+    return f" {_words(inner)} " in f" {_words(outer)} "
+
+
+def _words(term: str) -> str:
+    return " ".join(term.lower().replace("-", " ").split())
+
+
+def _build_index(groups: Sequence[Mapping[str, tuple[str, float]]]) -> _Index:
+    """Index groups of {term: (label, weight)}. A match counts, in every group, as the longest
+    of that group's terms it contains, as if each group were matched on its own."""
+    all_terms = sorted({t for terms in groups for t in terms}, key=lambda t: (-len(t), t))
+    by_key: dict[str, list[_Term]] = {}
+    prefixes: dict[str, list[_Term]] = {}
+    literal: dict[str, _Term] = {}
+    for term in all_terms:
+        hits = []
+        for terms in groups:
+            inner = max((t for t in terms if _contains(term, t)), key=len, default=None)
+            if inner is not None:
+                hits.append((terms[inner][0], inner, terms[inner][1]))
+        if _CJK.search(term):
+            literal.setdefault(term.lower(), _Term(term, None, tuple(hits)))
+            continue
+        exact = re.compile(term_pattern(term)) if any(c.isupper() for c in term) else None
+        table = prefixes if term.endswith("*") else by_key
+        table.setdefault(_key(term.rstrip("*")), []).append(_Term(term, exact, tuple(hits)))
+    english = [(v, t.endswith("*")) for t in all_terms if not _CJK.search(t) for v in _variants(t)]
+    return _Index(
+        re.compile(rf"(?<![a-z0-9])(?:{_trie(english)})(?:e?s)?(?![a-z0-9])") if english else None,
+        re.compile(_trie((k, False) for k in literal)) if literal else None,
+        {k: tuple(v) for k, v in by_key.items()},
+        tuple((k, tuple(v)) for k, v in sorted(prefixes.items(), key=lambda kv: -len(kv[0]))),
+        literal,
+    )
+
+
+@dataclass
+class _Evidence:
+    """Weighted hits per label, and the fired (label, term) pairs in order of discovery."""
+
+    totals: dict[str, float] = field(default_factory=dict)
+    fired: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    def add(self, label: str, term: str, weight: float, times: int = 1) -> None:
+        """Add `times` hits; each repeat of a term counts half as much as the one before."""
+        seen = self.fired.get((label, term), 0)
+        self.fired[(label, term)] = seen + times
+        gain = 2 * weight * 0.5**seen * (1 - 0.5**times)  # sum of weight * 0.5**k over the hits
+        self.totals[label] = self.totals.get(label, 0.0) + gain
+
+    def get(self, label: str) -> float:
+        return self.totals.get(label, 0.0)
+
+
+# ---------------------------------------------------------------- lexicon
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Terms, weights and thresholds for classify(); frozen, hashable and picklable."""
+
+    ai: Terms
+    policy: Terms
+    penalty: Terms = ()
+    topics: tuple[tuple[str, Terms], ...] = ()
+    regions: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    threshold: float = 0.5
+    saturation: float = 2.0
+    title_weight: float = 3.0
+    lead_weight: float = 2.0
+    tail_weight: float = 0.5
+    lead_chars: int = 250
+    topic_min: float = 2.0
+    topic_ratio: float = 0.5
+    fallback_topic: str | None = None
+    origin: tuple[str, ...] = ()
+    _index: _Index = field(init=False, repr=False, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        def group(label: str, terms: Terms) -> dict[str, tuple[str, float]]:
+            return {t: (label, w) for t, w in terms}
+
+        regions = {t: (f"region:{name}", 1.0) for name, names in self.regions for t in names}
+        groups = [group("ai", self.ai), group("policy", self.policy)]
+        groups += [group("penalty", self.penalty)]
+        groups += [group(f"topic:{name}", terms) for name, terms in self.topics]
+        object.__setattr__(self, "_index", _build_index([*groups, regions]))
+
+    @property
+    def topic_names(self) -> tuple[str, ...]:
+        return tuple(name for name, _ in self.topics)
+
+
+def load_lexicon(path: str | Path | None = None) -> Lexicon:
+    """Built-in lexicon, extended by the user's topics.yaml at `path` (None: built-in only)."""
+    builtin = resources.files("policywatch") / "data" / "topics.yaml"
+    data = _read_yaml(str(builtin), builtin.read_text(encoding="utf-8"))
+    merged = _merge({}, data, str(builtin))
+    origin = [str(builtin)]
+    if path is not None:
+        path = Path(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise ConfigError(f"{path}: topics file not found (check POLICYWATCH_TOPICS)") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{path}: cannot read topics file ({exc})") from None
+        merged = _merge(merged, _read_yaml(str(path), text), str(path))
+        origin.append(str(path))
+    return _to_lexicon(merged, tuple(origin))
+
+
+def _read_yaml(where: str, text: str) -> dict[str, Any]:
+    """Parse a topics file; it must be a mapping (an empty file means no changes)."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f"{where}:{mark.line + 1}" if mark else where
+        raise ConfigError(f"{at}: invalid YAML: {getattr(exc, 'problem', None) or exc}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where}: top level must be a mapping (threshold:, ai:, policy:, ...)")
+    return data
+
+
+def _merge(base: dict[str, Any], data: dict[str, Any], where: str) -> dict[str, Any]:
+    """Validate one file's data and merge it over `base` (a later file extends an earlier one)."""
+    out = dict(base)
+    for key, value in data.items():
+        if key not in _KEYS:
+            known = ", ".join(sorted(_KEYS))
+            raise ConfigError(f"{where}: unknown key {key!r} (known keys: {known})")
+        if key in _SCALARS:
+            out[key] = _scalar(value, key, where)
+        elif key == "fallback_topic":
+            out[key] = _topic_name(value, key, where) if value is not None else None
+        elif key in ("ai", "policy", "penalty"):
+            out[key] = _merge_terms(out.get(key, {}), value, key, where)
+        elif key == "topics":
+            out[key] = _merge_topics(out.get(key, {}), value, where)
+        else:
+            out[key] = _merge_regions(out.get(key, {}), value, where)
+    return out
+
+
+def _scalar(value: Any, key: str, where: str) -> float:
+    low, high = _SCALARS[key]
+    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+        raise ConfigError(f"{where}: key {key!r}: must be a number from {low:g} to {high:g}")
+    return float(value)
+
+
+def _topic_name(value: Any, key: str, where: str) -> str:
+    if not isinstance(value, str) or not _NAME.match(value):
+        raise ConfigError(
+            f"{where}: key {key!r}: topic names are lowercase words such as 'regulation' "
+            f"(got {value!r})"
+        )
+    return value
+
+
+def _merge_terms(base: dict[str, float], value: Any, key: str, where: str) -> dict[str, float]:
+    """Merge a term section (list = weight 1.0, or mapping term: weight; 0 removes a term)."""
+    if isinstance(value, list):
+        value = dict.fromkeys(value, 1.0)
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: key {key!r}: list of terms or term: weight mapping expected")
+    out = dict(base)
+    for term, weight in value.items():
+        _check_term(term, f"{key}", where)
+        if isinstance(weight, bool) or not isinstance(weight, int | float) or not 0 <= weight <= 10:
+            raise ConfigError(f"{where}: key '{key}.{term}': weight must be a number from 0 to 10")
+        if weight == 0:
+            out.pop(term, None)
+        else:
+            out[term] = float(weight)
+    return out
+
+
+def _check_term(term: Any, key: str, where: str) -> None:
+    if not isinstance(term, str) or not term.strip() or term != term.strip():
+        raise ConfigError(f"{where}: key {key!r}: terms must be non-empty strings (got {term!r})")
+    try:
+        re.compile(term_pattern(term))
+    except re.error as exc:  # pragma: no cover - escaped terms always compile
+        raise ConfigError(f"{where}: key {key!r}: cannot match term {term!r} ({exc})") from None
+
+
+def _merge_topics(base: dict[str, Any], value: Any, where: str) -> dict[str, Any]:
+    """Merge topics by name: terms are merged, null removes a topic."""
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: key 'topics': must be a mapping topic: terms")
+    out = dict(base)
+    for name, terms in value.items():
+        _topic_name(name, f"topics.{name}", where)
+        if terms is None:
+            out.pop(name, None)
+        else:
+            out[name] = _merge_terms(out.get(name, {}), terms, f"topics.{name}", where)
+    return out
+
+
+def _merge_regions(base: dict[str, Any], value: Any, where: str) -> dict[str, Any]:
+    """Merge regions by name: names are added, null removes a region."""
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: key 'regions': must be a mapping region: [names]")
+    out = dict(base)
+    for name, names in value.items():
+        if not isinstance(name, str) or not name.strip():
+            raise ConfigError(f"{where}: key 'regions': region names must be strings ({name!r})")
+        if names is None:
+            out.pop(name, None)
+            continue
+        if not isinstance(names, list):
+            raise ConfigError(f"{where}: key 'regions.{name}': must be a list of names")
+        for term in names:
+            _check_term(term, f"regions.{name}", where)
+        out[name] = list(dict.fromkeys([*out.get(name, []), *names]))
+    return out
+
+
+def _to_lexicon(data: dict[str, Any], origin: tuple[str, ...]) -> Lexicon:
+    """Freeze merged data into a Lexicon, checking that fallback_topic names a topic."""
+    topics = data.get("topics", {})
+    fallback = data.get("fallback_topic")
+    if fallback is not None and fallback not in topics:
+        raise ConfigError(f"{origin[-1]}: key 'fallback_topic': {fallback!r} is not a topic")
+    scalars = {k: data[k] for k in _SCALARS if k in data}
+    if "lead_chars" in scalars:
+        scalars["lead_chars"] = int(scalars["lead_chars"])
+    return Lexicon(
+        ai=_freeze(data.get("ai", {})),
+        policy=_freeze(data.get("policy", {})),
+        penalty=_freeze(data.get("penalty", {})),
+        topics=tuple((name, _freeze(terms)) for name, terms in topics.items()),
+        regions=tuple((name, tuple(names)) for name, names in data.get("regions", {}).items()),
+        fallback_topic=fallback,
+        origin=origin,
+        **scalars,
+    )
+
+
+def _freeze(terms: Mapping[str, float]) -> Terms:
+    return tuple(terms.items())
+
+
+# ---------------------------------------------------------------- classification
+
+
+def classify(
+    title: str,
+    text: str,
+    *,
+    lexicon: Lexicon,
+    source_region: str | None = None,
+    include: Sequence[str] = (),
+    exclude: Sequence[str] = (),
+) -> Relevance:
+    """Score one item for AI-policy relevance; give its topics, region and the terms that fired.
+
+    `include` terms force relevance, `exclude` terms block it (exclude wins over include).
+    """
+    evidence = _Evidence()
+    _scan(lexicon, _SPACES.sub(" ", title), _SPACES.sub(" ", text), evidence)
+    score = _score(evidence, lexicon)
+    forced = _forced(title, text, include, exclude)
+    relevant = forced[0] == "include" if forced else score >= lexicon.threshold
+    topics = _pick_topics(evidence, lexicon) if relevant else ()
+    region = source_region or _pick_region(evidence, lexicon)
+    fired = _fired(evidence, topics, region, forced)
+    return Relevance(round(score, 4), relevant, topics, region, fired)
+
+
+def _scan(lexicon: Lexicon, title: str, text: str, ev: _Evidence) -> None:
+    """Add the term hits of title, lead and tail, each zone with its own weight."""
+    cut = _lead_end(text, lexicon.lead_chars)
+    low_title, low_text = _lower(title), _lower(text)
+    zones = (
+        (title, low_title, 0, len(title), lexicon.title_weight),
+        (text, low_text, 0, cut, lexicon.lead_weight),
+        (text, low_text, cut, len(text), lexicon.tail_weight),
+    )
+    for source, lowered, start, end, factor in zones:
+        if start >= end:
+            continue
+        for term, times in lexicon._index.count(source, lowered, start, end).items():
+            for label, name, weight in term.hits:
+                ev.add(label, name, weight * factor, times)
+
+
+def _lead_end(text: str, lead_chars: int) -> int:
+    """End of the lead: the first non-word character at or after `lead_chars`."""
+    if lead_chars >= len(text):
+        return len(text)
+    m = _NON_WORD.search(text, lead_chars)
+    return m.start() if m else len(text)
+
+
+def _lower(text: str) -> str:
+    """Lowercase keeping every character's position (a few letters lengthen when lowered)."""
+    lowered = text.lower()
+    if len(lowered) == len(text):
+        return lowered
+    return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+
+
+def _score(ev: _Evidence, lexicon: Lexicon) -> float:
+    """AI evidence times policy evidence (less commercial noise), each saturated to 0..1."""
+    ai = 1.0 - math.exp(-ev.get("ai") / lexicon.saturation)
+    policy_net = max(0.0, ev.get("policy") - ev.get("penalty"))
+    policy = 1.0 - math.exp(-policy_net / lexicon.saturation)
+    return ai * policy
+
+
+def _pick_topics(ev: _Evidence, lexicon: Lexicon) -> tuple[str, ...]:
+    """Topics with enough evidence, close enough to the strongest; else the best or fallback."""
+    scores = {n: ev.get(f"topic:{n}") for n in lexicon.topic_names if ev.get(f"topic:{n}") > 0}
+    if not scores:
+        return (lexicon.fallback_topic,) if lexicon.fallback_topic else ()
+    best = max(scores.values())
+    floor = max(lexicon.topic_min, lexicon.topic_ratio * best)
+    chosen = tuple(name for name in lexicon.topic_names if scores.get(name, 0.0) >= floor)
+    return chosen or (max(scores, key=lambda n: scores[n]),)
+
+
+def _pick_region(ev: _Evidence, lexicon: Lexicon) -> str | None:
+    """The detected region with most weighted mentions (ties: earlier in the lexicon)."""
+    candidates = [
+        (ev.get(f"region:{name}"), -i, name)
+        for i, (name, _) in enumerate(lexicon.regions)
+        if not name.startswith("_")
+    ]
+    best = max((c for c in candidates if c[0] > 0), default=None)
+    return best[2] if best else None
+
+
+@lru_cache(maxsize=256)
+def _compiled_terms(terms: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One regex for a source's include or exclude list (cached: sources repeat)."""
+    cleaned = [t for t in terms if t.strip()]
+    if not cleaned:
+        return None
+    return re.compile("|".join(f"({term_pattern(t.strip())})" for t in cleaned))
+
+
+def _forced(
+    title: str, text: str, include: Sequence[str], exclude: Sequence[str]
+) -> tuple[str, str] | None:
+    """("exclude"|"include", term) for the first forcing term found; exclude is checked first."""
+    for kind, terms in (("exclude", exclude), ("include", include)):
+        pattern = _compiled_terms(tuple(terms))
+        if pattern is None:
+            continue
+        m = pattern.search(title) or pattern.search(text)
+        if m:
+            cleaned = [t.strip() for t in terms if t.strip()]
+            return kind, cleaned[(m.lastindex or 1) - 1]
+    return None
+
+
+def _fired(
+    ev: _Evidence, topics: tuple[str, ...], region: str | None, forced: tuple[str, str] | None
+) -> tuple[str, ...]:
+    """Explanation: ai:/policy:/penalty:term, topic:name:term (chosen topics), region:name:term."""
+    out = [f"{forced[0]}:{forced[1]}"] if forced else []
+    keep = {"ai", "policy", "penalty", *(f"topic:{t}" for t in topics), f"region:{region}"}
+    out += [f"{label}:{term}" for (label, term) in ev.fired if label in keep]
+    return tuple(dict.fromkeys(out))[:_MAX_FIRED]
