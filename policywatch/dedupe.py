@@ -1,0 +1,324 @@
+"""Layered duplicate detection, cheapest layer first: URL, exact text, near-duplicate, containment.
+
+The store keeps ``Fingerprint.band_keys`` (MinHash-LSH band keys) in ``lsh_buckets``, so finding
+candidates needs no texts in memory; ``compare`` then verifies the few candidates exactly.
+Shingles are word n-grams for space-separated scripts and character n-grams for Chinese and
+Japanese, so one MinHash serves both. Cross-language matching would be a further layer after
+these (its own ``Match.layer``); nothing here assumes one language per story.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+import zlib
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+import numpy.typing as npt
+
+from policywatch.urls import canonical_url
+
+U64 = npt.NDArray[np.uint64]
+
+# Bump when anything below changes the band keys: stored keys must then be recomputed.
+FINGERPRINT_VERSION = 1
+
+# Shingle length in tokens. A token is a word in space-separated scripts and a single character
+# in Chinese/Japanese runs; 5 words or 5 characters are rare enough to ignore shared stock phrases
+# ("The municipal government announced", "为深入贯彻落实") yet survive small edits.
+WORD_SHINGLE = 5
+CJK_SHINGLE = 5
+# A text is "CJK" (character shingles) when at least this share of its tokens are CJK characters.
+CJK_TOKEN_SHARE = 0.5
+
+# Too little evidence below this: such texts match only by exact hash, never near/containment.
+# Counted in words; CJK characters count as half a word (so 60 characters = 30 words).
+MIN_WORDS = 30
+CJK_CHARS_PER_WORD = 2
+
+# Content lines: near-duplicate and containment shingles come only from lines (trafilatura writes
+# one paragraph per line) that end like a sentence and have at least MIN_LINE_WORDS words.
+# Headlines, navigation, cookie banners, "related articles" links and share/footer lines do not
+# end like sentences, and they are what different pages of one site have in common. If the
+# content lines hold fewer than MIN_WORDS words, all lines are used instead.
+MIN_LINE_WORDS = 8
+_SENTENCE_END = re.compile(
+    r"[.!?;:\u3002\uff01\uff1f\uff1b\uff1a\u2026][\"'\u201d\u2019\u300d\u300f)\]\uff09]*\s*$"
+)
+
+# Jaccard similarity of shingle sets at or above which two texts are near-duplicates.
+# Same-story copies with a new headline, added navigation or punctuation changes score 0.6-1.0;
+# different announcements sharing boilerplate score below 0.2 (bench/dedup_quality.py).
+NEAR_DUPLICATE_JACCARD = 0.5
+# Share of the smaller text's content shingles found anywhere in the larger text at or above which
+# the smaller is a trimmed copy of the larger (a copy keeping 60% of the paragraphs scores ~0.95,
+# different announcements sharing a site template score below 0.25).
+CONTAINMENT_THRESHOLD = 0.7
+# Containment is only considered when the smaller text has at least this share of the larger
+# one's shingles: a short announcement quoted whole inside a long weekly round-up is not a copy.
+# Kept in line with the LSH threshold below, which finds candidates down to Jaccard ~0.3.
+CONTAINMENT_MIN_SIZE_RATIO = 0.3
+
+# MinHash-LSH: BANDS bands of ROWS hash values. Two texts become candidates when any band agrees,
+# with probability 1 - (1 - J**ROWS)**BANDS: 0.83 at J=0.3, 0.985 at J=0.4, 0.9997 at J=0.5,
+# but only 0.06 at J=0.1 and 1e-5 at J=0.005 (unrelated texts), so few false candidates.
+BANDS = 96
+ROWS = 3
+NUM_PERM = BANDS * ROWS
+
+# Shingles processed per step of the vectorised MinHash (bounds temporary memory).
+_CHUNK = 2048
+_WORD_BIT = np.uint64(1 << 40)  # keeps word ids apart from CJK code points
+
+_CJK = (
+    "\u3005-\u3007\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+    "\U00020000-\U0003134f"
+)
+_CJK_RUN = re.compile(f"([{_CJK}]+)")
+_CJK_GAP = re.compile(f" (?:(?=[{_CJK}])|(?<=[{_CJK}] ))")  # a space next to a CJK character
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """What the store keeps per item: exact-text hash and LSH band keys (signed 64-bit)."""
+
+    text_hash: str
+    band_keys: tuple[int, ...]
+    size: int  # number of distinct shingles
+
+
+@dataclass(frozen=True)
+class Match:
+    """Why two items are duplicates: the layer that matched and its score (0-1)."""
+
+    layer: str  # "url" | "exact" | "near" | "containment"
+    score: float
+
+
+_LINE_BREAK = re.compile("[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]+")
+
+
+class _Separators(dict[int, int | None]):
+    """str.translate table built lazily: punctuation, symbols, separators and controls become
+    spaces, invisible format characters and lone surrogates disappear, the rest stays."""
+
+    def __missing__(self, codepoint: int) -> int | None:
+        category = unicodedata.category(chr(codepoint))
+        value: int | None = codepoint
+        if category[0] in "PSZ" or category == "Cc":
+            value = 0x20
+        elif category in ("Cf", "Cs"):
+            value = None
+        self[codepoint] = value
+        return value
+
+
+_SEPARATORS = _Separators()
+
+
+class _Line(NamedTuple):
+    text: str  # normalised
+    words: float  # length in words (see _words)
+    sentence: bool  # ends like a sentence (judged before punctuation was removed)
+
+
+def normalise_text(text: str) -> str:
+    """NFKC, casefold, punctuation and whitespace to single spaces, no space by CJK. Idempotent.
+
+    Full-width and half-width forms, curly and straight quotes, and line breaks inside Chinese
+    paragraphs all normalise to the same string.
+    """
+    return _join(_lines(text))
+
+
+def text_hash(text: str) -> str:
+    """Hex SHA-1 of the normalised text: the exact-duplicate layer's key (40 characters)."""
+    return hashlib.sha1(normalise_text(text).encode("utf-8")).hexdigest()
+
+
+def shingles(text: str) -> set[int]:
+    """Hashed shingles of a text's content lines: word n-grams, or character n-grams for CJK."""
+    return set(_shingle_array(_content(_lines(text)))[0].tolist())
+
+
+def fingerprint(text: str) -> Fingerprint:
+    """Exact hash plus MinHash-LSH band keys; texts too short for near matching get no band keys."""
+    lines = _lines(text)
+    digest = hashlib.sha1(_join(lines).encode("utf-8")).hexdigest()
+    hashes, long_enough = _shingle_array(_content(lines))
+    if not long_enough:
+        return Fingerprint(digest, (), int(hashes.size))
+    keys = _band_keys(minhash(hashes))
+    return Fingerprint(digest, tuple(keys.view(np.int64).tolist()), int(hashes.size))
+
+
+def compare(text_a: str, text_b: str) -> Match | None:
+    """Verify whether a new text (a) duplicates a stored candidate (b), cheapest layer first."""
+    lines_a, lines_b = _lines(text_a), _lines(text_b)
+    full_a, full_b = _join(lines_a), _join(lines_b)
+    if full_a and full_a == full_b:
+        return Match("exact", 1.0)
+    content_a, long_a = _shingle_array(_content(lines_a))
+    content_b, long_b = _shingle_array(_content(lines_b))
+    if not (long_a and long_b):
+        return None
+    jaccard = _jaccard(content_a, content_b)
+    if jaccard >= NEAR_DUPLICATE_JACCARD:
+        return Match("near", jaccard)
+    if content_a.size > content_b.size:  # containment of the smaller in the larger
+        content_a, content_b, full_b = content_b, content_a, full_a
+    if content_a.size < CONTAINMENT_MIN_SIZE_RATIO * content_b.size:
+        return None
+    containment = _contained(content_a, _shingle_array([full_b])[0])
+    return Match("containment", containment) if containment >= CONTAINMENT_THRESHOLD else None
+
+
+def compare_urls(url_a: str, url_b: str) -> Match | None:
+    """The URL layer: both URLs have the same canonical form (callers pass valid http(s) URLs)."""
+    return Match("url", 1.0) if canonical_url(url_a) == canonical_url(url_b) else None
+
+
+def _jaccard(a: U64, b: U64) -> float:
+    common = np.intersect1d(a, b, assume_unique=True).size
+    return common / (a.size + b.size - common)
+
+
+def _contained(part: U64, whole: U64) -> float:
+    """Share of ``part``'s shingles that occur in ``whole``."""
+    return float(np.isin(part, whole, assume_unique=True).mean())
+
+
+def _lines(text: str) -> list[_Line]:
+    """The text's non-empty lines, normalised, each with its length and whether it ends like a
+    sentence. One NFKC/casefold pass over the whole text, CJK work only if it has CJK."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    has_cjk = _CJK_RUN.search(text) is not None
+    lines = []
+    for raw in _LINE_BREAK.split(text):
+        line = " ".join(unicodedata.normalize("NFKC", raw.translate(_SEPARATORS)).split())
+        if has_cjk:
+            line = _CJK_GAP.sub("", line)
+        if line:
+            words = _words(line) if has_cjk else float(line.count(" ") + 1)
+            lines.append(_Line(line, words, _SENTENCE_END.search(raw) is not None))
+    return lines
+
+
+def _join(lines: list[_Line]) -> str:
+    """Normalised lines as one normalised string."""
+    return _CJK_GAP.sub("", " ".join(line.text for line in lines))
+
+
+def _content(lines: list[_Line]) -> list[str]:
+    """Blocks of consecutive content lines (shingles must not span a dropped line), or all lines
+    as one block if the content lines hold fewer than MIN_WORDS words."""
+    kept = [line.sentence and line.words >= MIN_LINE_WORDS for line in lines]
+    if sum(line.words for line, keep in zip(lines, kept, strict=True) if keep) < MIN_WORDS:
+        return [_join(lines)]
+    blocks: list[list[_Line]] = [[]]
+    for line, keep in zip(lines, kept, strict=True):
+        if keep:
+            blocks[-1].append(line)
+        elif blocks[-1]:
+            blocks.append([])
+    return [_join(block) for block in blocks if block]
+
+
+def _words(normalised: str) -> float:
+    """Length in words, CJK characters counting 1/CJK_CHARS_PER_WORD."""
+    rest = _CJK_RUN.sub(" ", normalised)
+    cjk = len(normalised) - len(rest.replace(" ", "")) - normalised.count(" ")
+    return len(rest.split()) + cjk / CJK_CHARS_PER_WORD
+
+
+def _shingle_array(blocks: list[str]) -> tuple[U64, bool]:
+    """Sorted distinct shingle hashes of normalised text blocks, and whether they are long enough
+    for near matching. Word shingles, or character shingles if most tokens are CJK."""
+    tokens = [_token_ids(block) for block in blocks]
+    total = sum(ids.size for ids, _ in tokens)
+    cjk = sum(count for _, count in tokens)
+    if total == 0:
+        return np.empty(0, dtype=np.uint64), False
+    long_enough = total - cjk + cjk / CJK_CHARS_PER_WORD >= MIN_WORDS
+    size = CJK_SHINGLE if cjk >= CJK_TOKEN_SHARE * total else WORD_SHINGLE
+    hashes = [_ngram_hashes(ids, min(size, ids.size)) for ids, _ in tokens if ids.size]
+    return np.unique(np.concatenate(hashes)), long_enough
+
+
+def _token_ids(normalised: str) -> tuple[U64, int]:
+    """Token ids in text order (CJK characters by code point, words by CRC-32) and CJK count."""
+    parts: list[U64] = []
+    cjk_count = 0
+    for index, part in enumerate(_CJK_RUN.split(normalised)):
+        if index % 2:
+            chars = np.frombuffer(part.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+            parts.append(chars)
+            cjk_count += chars.size
+        elif part and part != " ":
+            ids = np.fromiter(map(zlib.crc32, part.encode("utf-8").split()), dtype=np.uint64)
+            parts.append(ids | _WORD_BIT)
+    if not parts:
+        return np.empty(0, dtype=np.uint64), 0
+    return np.concatenate(parts), cjk_count
+
+
+def _ngram_hashes(ids: U64, size: int) -> U64:
+    """Hash every run of ``size`` consecutive token ids (polynomial hash, then a 64-bit mixer)."""
+    count = ids.size - size + 1
+    hashes = np.zeros(count, dtype=np.uint64)
+    for offset in range(size):
+        hashes = hashes * _POLY + ids[offset : offset + count]
+    return _mix64(hashes)
+
+
+def _mix64(values: U64) -> U64:
+    """MurmurHash3's 64-bit finaliser: spreads every input bit over the whole output."""
+    values = values ^ (values >> np.uint64(33))
+    values = values * np.uint64(0xFF51AFD7ED558CCD)
+    values = values ^ (values >> np.uint64(33))
+    values = values * np.uint64(0xC4CEB9FE1A85EC53)
+    return values ^ (values >> np.uint64(33))
+
+
+def minhash(hashes: U64) -> npt.NDArray[np.uint32]:
+    """MinHash signature (NUM_PERM values) of shingle hashes, vectorised with numpy.
+
+    Each permutation is x -> a*x + b mod 2**32 (a odd: a bijection) on the low 32 bits of the
+    already well-mixed shingle hashes; processed in chunks to bound temporary memory.
+    """
+    signature = np.full(NUM_PERM, np.iinfo(np.uint32).max, dtype=np.uint32)
+    values = hashes.astype(np.uint32)
+    for start in range(0, values.size, _CHUNK):
+        chunk = values[start : start + _CHUNK]
+        permuted = _PERM_A * chunk
+        permuted += _PERM_B
+        np.minimum(signature, permuted.min(axis=1), out=signature)
+    return signature
+
+
+def _band_keys(signature: npt.NDArray[np.uint32]) -> U64:
+    """One 64-bit key per band: the band's rows and its index hashed together."""
+    rows = signature.reshape(BANDS, ROWS).astype(np.uint64)
+    keys = (np.arange(1, BANDS + 1, dtype=np.uint64) * _BAND_SALT).astype(np.uint64)
+    for row in range(ROWS):
+        keys = _mix64(keys ^ rows[:, row]) * _POLY
+    return _mix64(keys)
+
+
+def _constant(label: str, index: int = 0) -> int:
+    """A fixed pseudo-random 64-bit constant derived from a label (stable across versions)."""
+    digest = hashlib.blake2b(f"policywatch.dedupe.{label}.{index}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "little")
+
+
+_POLY = np.uint64(_constant("poly") | 1)
+_BAND_SALT = np.uint64(_constant("band") | 1)
+_PERM_A = np.array(
+    [[_constant("perm-a", i) & 0xFFFFFFFF | 1] for i in range(NUM_PERM)], dtype=np.uint32
+)
+_PERM_B = np.array(
+    [[_constant("perm-b", i) & 0xFFFFFFFF] for i in range(NUM_PERM)], dtype=np.uint32
+)
