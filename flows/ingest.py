@@ -9,6 +9,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
 from policywatch import app
+from policywatch.config import Source, SourcesFile
 from policywatch.models import SourceResult
 from policywatch.pipeline import IngestRun, Window
 
@@ -27,15 +28,23 @@ def ingest_source_task(source_id: str, run_id: str) -> SourceResult:
 
 @flow(name="ingest", log_prints=False)
 def ingest(
-    sources: list[str] | None = None, since: date | None = None, until: date | None = None
+    sources: list[str] | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    tags: list[str] | None = None,
+    exclude_tags: list[str] | None = None,
 ) -> list[SourceResult]:
-    """Discover, fetch, extract, dedupe, classify and store every enabled source."""
+    """Discover, fetch, extract, dedupe, classify and store every enabled source.
+
+    `tags` keeps sources with any of those tags, `exclude_tags` drops them: per-tag
+    deployments (`ingest-<tag>`) spread sources over workers.
+    """
     ctx = app.load_context()
     window = Window(since, until) if since or until else None
     run = app.new_run(ctx, window)
     _RUNS[run.run_id] = (ctx, run)
     try:
-        chosen = ctx.sources.enabled(sources or [])
+        chosen = select_sources(ctx.sources, sources, tags, exclude_tags)
         futures = [ingest_source_task.submit(s.id, run.run_id) for s in chosen]
         results = [f.result() for f in futures]
     finally:
@@ -44,6 +53,21 @@ def ingest(
         ctx.close()
     _report(results)
     return results
+
+
+def select_sources(
+    cfg: SourcesFile,
+    ids: list[str] | None,
+    tags: list[str] | None = None,
+    exclude_tags: list[str] | None = None,
+) -> tuple[Source, ...]:
+    """Enabled (or named) sources carrying any of `tags` and none of `exclude_tags`."""
+    wanted, unwanted = set(tags or ()), set(exclude_tags or ())
+    return tuple(
+        s
+        for s in cfg.enabled(ids or [])
+        if (not wanted or wanted & set(s.tags)) and not unwanted & set(s.tags)
+    )
 
 
 def _report(results: list[SourceResult]) -> None:
