@@ -49,13 +49,14 @@ _SENTENCE_END = re.compile(
     r"[.!?;:\u3002\uff01\uff1f\uff1b\uff1a\u2026][\"'\u201d\u2019\u300d\u300f)\]\uff09]*\s*$"
 )
 
-# Jaccard similarity of shingle sets at or above which two texts are near-duplicates.
-# Same-story copies with a new headline, added navigation or punctuation changes score 0.6-1.0;
-# different announcements sharing boilerplate score below 0.2 (bench/dedup_quality.py).
+# Jaccard similarity of content-shingle sets at or above which two texts are near-duplicates.
+# Measured (bench/dedup_quality.py): copies with a new headline, site boilerplate, reordered
+# paragraphs or other punctuation score 0.85-1.0; different announcements on the same topic,
+# region and event type, even sharing a site template and stock phrases, score at most 0.1.
 NEAR_DUPLICATE_JACCARD = 0.5
 # Share of the smaller text's content shingles found anywhere in the larger text at or above which
-# the smaller is a trimmed copy of the larger (a copy keeping 60% of the paragraphs scores ~0.95,
-# different announcements sharing a site template score below 0.25).
+# the smaller is a trimmed copy of the larger. Measured: copies keeping 60% of the paragraphs
+# (with or without boilerplate) score 0.92-1.0; different announcements at most 0.17.
 CONTAINMENT_THRESHOLD = 0.7
 # Containment is only considered when the smaller text has at least this share of the larger
 # one's shingles: a short announcement quoted whole inside a long weekly round-up is not a copy.
@@ -63,8 +64,10 @@ CONTAINMENT_THRESHOLD = 0.7
 CONTAINMENT_MIN_SIZE_RATIO = 0.3
 
 # MinHash-LSH: BANDS bands of ROWS hash values. Two texts become candidates when any band agrees,
-# with probability 1 - (1 - J**ROWS)**BANDS: 0.83 at J=0.3, 0.985 at J=0.4, 0.9997 at J=0.5,
-# but only 0.06 at J=0.1 and 1e-5 at J=0.005 (unrelated texts), so few false candidates.
+# with probability 1 - (1 - J**ROWS)**BANDS: 0.93 at J=0.3, 0.985 at J=0.35, 0.998 at J=0.4,
+# but 0.09 at J=0.1 and 1e-5 at J=0.005 (unrelated texts), so few false candidates. Each stored
+# item costs BANDS rows in lsh_buckets; ROWS=2 would find J=0.3 surely but flood the lookup with
+# candidates sharing stock phrases, ROWS=4 would miss most trimmed copies.
 BANDS = 96
 ROWS = 3
 NUM_PERM = BANDS * ROWS
@@ -203,7 +206,7 @@ def _lines(text: str) -> list[_Line]:
             line = _CJK_GAP.sub("", line)
         if line:
             words = _words(line) if has_cjk else float(line.count(" ") + 1)
-            lines.append(_Line(line, words, _SENTENCE_END.search(raw) is not None))
+            lines.append(_Line(line, words, _SENTENCE_END.search(raw.rstrip()[-6:]) is not None))
     return lines
 
 

@@ -70,9 +70,9 @@ def canonical_url(url: str) -> str:
             raise DiscoveryError(url, "not an absolute http(s) URL")
         normalised = normalize_url(text, strict=False, trailing_slash=False)
         parts = urlsplit(normalised)
-        if not parts.hostname:
-            raise DiscoveryError(url, "URL has no host after normalisation")
         netloc = parts.netloc.rstrip(".") if parts.port is None else parts.netloc
+        if not urlsplit(f"//{netloc}").hostname:
+            raise DiscoveryError(url, "URL has no host after normalisation")
         path = _canonical_path(parts.path)
         query = _strip_tracking(parts.query)
         return urlunsplit((parts.scheme, netloc, path, query, ""))

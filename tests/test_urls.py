@@ -54,7 +54,16 @@ def test_equivalent_urls_share_one_canonical_form() -> None:
 
 @pytest.mark.parametrize(
     "url",
-    ["", "not a url", "javascript:alert(1)", "ftp://example.gov/a", "http://", "http://[::1/"],
+    [
+        "",
+        "not a url",
+        "javascript:alert(1)",
+        "ftp://example.gov/a",
+        "http://",
+        "http://[::1/",
+        "http://.",
+        "http://example.gov:99999/",
+    ],
 )
 def test_canonical_url_rejects_garbage_with_discovery_error(url: str) -> None:
     with pytest.raises(DiscoveryError, match="http"):
