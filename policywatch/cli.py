@@ -272,5 +272,53 @@ def demo(
     run_demo(Path(os.environ.get("POLICYWATCH_DEMO_DIR", "demo-output")), keep=keep)
 
 
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address of the local Prefect server.")] = "127.0.0.1",
+    port: Annotated[
+        int | None, typer.Option(help="Port of the local Prefect server (default: a free one).")
+    ] = None,
+) -> None:
+    """Run the schedules: serve the deployments on PREFECT_API_URL or a local Prefect server."""
+    prefect_env()
+    from policywatch.serve import run_serve
+
+    run_serve(Path(os.environ["PREFECT_HOME"]), host, port, echo=_echo_flush)
+
+
+def _echo_flush(line: str) -> None:
+    typer.echo(line)
+    sys.stdout.flush()
+
+
+@app.command()
+def backfill(
+    since: Annotated[str, typer.Option(help="First publication date, YYYY-MM-DD.")],
+    until: Annotated[
+        str | None, typer.Option(help="Last publication date (default: today).")
+    ] = None,
+    source: Annotated[
+        list[str] | None, typer.Option("--source", "-s", help="Only this source id (repeatable).")
+    ] = None,
+    send: Annotated[
+        bool, typer.Option("--send/--no-send", help="Email each week's briefing (once).")
+    ] = False,
+) -> None:
+    """Ingest items published in a past range and archive each week's briefing (flow `backfill`)."""
+    since_day = _parse_date(since, "--since")
+    until_day = _parse_date(until, "--until") if until else None
+    if until_day and since_day > until_day:
+        raise ConfigError(f"--since {since} is after --until {until}")
+    prefect_env()
+    from flows.backfill import backfill as backfill_flow
+
+    result = backfill_flow(since=since_day, until=until_day, sources=source or None, send=send)
+    for week, count in result["weeks"].items():
+        typer.echo(f"{week}: {count} new items", err=True)
+    typer.echo(
+        f"backfill {result['since']}..{result['until']}: {result['new_items']} new", err=True
+    )
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -1,0 +1,149 @@
+"""Deployments of the three flows, with cron schedules in an explicit timezone.
+
+`prefect.schedules.Cron(..., timezone=...)` is used on purpose: the `cron=` shorthand of
+`to_deployment` silently means UTC. Environment (all optional):
+
+- POLICYWATCH_TIMEZONE        IANA zone of both schedules (default UTC)
+- POLICYWATCH_INGEST_CRON     ingest schedule (default every 6 hours: "0 */6 * * *")
+- POLICYWATCH_BRIEFING_CRON   weekly briefing schedule (default Monday 08:00: "0 8 * * 1")
+- POLICYWATCH_INGEST_SPLIT    comma-separated source tags: one `ingest-<tag>` deployment per
+                              tag, and `ingest` takes the sources with none of these tags
+prefect.yaml declares the same deployments for a process work pool (`prefect deploy --all`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, cast
+
+from prefect import Flow
+from prefect.deployments.runner import EntrypointType, RunnerDeployment
+from prefect.schedules import Cron, Schedule
+
+from flows.backfill import backfill
+from flows.briefing import weekly_briefing
+from flows.ingest import ingest
+from policywatch.config import SLUG
+from policywatch.errors import ConfigError
+
+DEFAULT_INGEST_CRON = "0 */6 * * *"
+DEFAULT_BRIEFING_CRON = "0 8 * * 1"
+DEFAULT_TIMEZONE = "UTC"
+
+
+@dataclass(frozen=True)
+class ScheduleSettings:
+    """When the scheduled deployments run, and how ingest is split over workers."""
+
+    timezone: str = DEFAULT_TIMEZONE
+    ingest_cron: str = DEFAULT_INGEST_CRON
+    briefing_cron: str = DEFAULT_BRIEFING_CRON
+    split_tags: tuple[str, ...] = ()
+
+
+def schedule_settings(environ: Mapping[str, str] | None = None) -> ScheduleSettings:
+    """Read POLICYWATCH_TIMEZONE / _INGEST_CRON / _BRIEFING_CRON / _INGEST_SPLIT; validate them."""
+    env = os.environ if environ is None else environ
+
+    def get(name: str, default: str) -> str:
+        return (env.get("POLICYWATCH_" + name) or "").strip() or default
+
+    split = tuple(t.strip() for t in get("INGEST_SPLIT", "").split(",") if t.strip())
+    for tag in split:
+        if not SLUG.match(tag):
+            raise ConfigError(f"environment POLICYWATCH_INGEST_SPLIT: {tag!r} is not a source tag")
+    settings = ScheduleSettings(
+        get("TIMEZONE", DEFAULT_TIMEZONE),
+        get("INGEST_CRON", DEFAULT_INGEST_CRON),
+        get("BRIEFING_CRON", DEFAULT_BRIEFING_CRON),
+        tuple(dict.fromkeys(split)),
+    )
+    cron_schedule(settings.ingest_cron, settings.timezone, "POLICYWATCH_INGEST_CRON")
+    cron_schedule(settings.briefing_cron, settings.timezone, "POLICYWATCH_BRIEFING_CRON")
+    return settings
+
+
+def cron_schedule(expression: str, timezone: str, variable: str) -> Schedule:
+    """A Cron schedule in `timezone`; ConfigError naming the variable when either is invalid."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"environment POLICYWATCH_TIMEZONE: unknown timezone {timezone!r} "
+            "(use an IANA name such as 'Europe/Berlin')"
+        ) from None
+    try:
+        return Cron(expression, timezone=timezone)
+    except ValueError:
+        raise ConfigError(
+            f"environment {variable}: {expression!r} is not a cron expression "
+            "(five fields, e.g. '0 */6 * * *')"
+        ) from None
+
+
+def build_deployments(settings: ScheduleSettings | None = None) -> list[RunnerDeployment]:
+    """`ingest` (or ingest-<tag> ones), `weekly_briefing` and the unscheduled `backfill`."""
+    settings = settings or schedule_settings()
+    return [
+        *ingest_deployments(settings),
+        _deployment(
+            weekly_briefing,
+            "weekly_briefing",
+            cron_schedule(settings.briefing_cron, settings.timezone, "POLICYWATCH_BRIEFING_CRON"),
+            "Render, archive and mail last week's briefing (at most once per week).",
+        ),
+        _deployment(
+            backfill,
+            "backfill",
+            None,
+            "Ingest a past date range and archive its weekly briefings; run it with "
+            "--param since=YYYY-MM-DD [--param until=...] [--param send=true].",
+        ),
+    ]
+
+
+def ingest_deployments(settings: ScheduleSettings) -> list[RunnerDeployment]:
+    """One `ingest` deployment, or one per split tag plus `ingest` for the remaining sources."""
+    schedule = cron_schedule(settings.ingest_cron, settings.timezone, "POLICYWATCH_INGEST_CRON")
+    about = "Fetch every enabled source and store new articles."
+    if not settings.split_tags:
+        return [_deployment(ingest, "ingest", schedule, about)]
+    split = list(settings.split_tags)
+    per_tag = [
+        _deployment(
+            ingest, f"ingest-{tag}", schedule, f"Ingest sources tagged {tag!r}.", tags=[tag]
+        )
+        for tag in split
+    ]
+    rest = _deployment(
+        ingest,
+        "ingest",
+        schedule,
+        f"Ingest sources with none of the tags {split}.",
+        exclude_tags=split,
+    )
+    return [*per_tag, rest]
+
+
+def _deployment(
+    flow_obj: Flow[Any, Any],
+    name: str,
+    schedule: Schedule | None,
+    description: str,
+    **parameters: object,
+) -> RunnerDeployment:
+    """A deployment by module path (works wherever the package is installed), never paused."""
+    deployment = flow_obj.to_deployment(
+        name=name,
+        schedules=[schedule] if schedule else None,
+        parameters=dict(parameters),
+        description=description,
+        tags=["policywatch"],
+        paused=False,
+        entrypoint_type=EntrypointType.MODULE_PATH,
+    )
+    return cast(RunnerDeployment, deployment)  # to_deployment is sync outside an event loop
