@@ -64,6 +64,8 @@ def prefect_env() -> None:
 
     data_dir = settings_from_env().data_dir.resolve()
     os.environ.setdefault("PREFECT_HOME", str(data_dir / "prefect"))
+    # Prefect's temporary server cannot create a missing parent of its SQLite file.
+    Path(os.environ["PREFECT_HOME"]).expanduser().mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     os.environ.setdefault(

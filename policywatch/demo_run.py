@@ -37,7 +37,7 @@ def _point_env_at(out_dir: Path) -> None:
     os.environ["POLICYWATCH_DATA_DIR"] = str(out_dir / "data")
     os.environ["POLICYWATCH_DB_URL"] = f"sqlite:///{out_dir / 'data' / 'policywatch.db'}"
     os.environ["POLICYWATCH_REPORTS_DIR"] = str(out_dir / "reports")
-    os.environ.setdefault("PREFECT_HOME", str(Path("data/prefect").resolve()))
+    os.environ.setdefault("PREFECT_HOME", str(out_dir / "prefect"))  # kept: later starts are faster
 
 
 def _run_pipeline(week: str) -> None:

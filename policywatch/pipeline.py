@@ -7,6 +7,7 @@ is a SourceResult with `error` set. Page-level concurrency lives here (asyncio),
 from __future__ import annotations
 
 import asyncio
+import re
 import logging
 import multiprocessing
 import os
@@ -233,6 +234,10 @@ async def _store_results(
         for link, result in zip(links, results, strict=True)
         if _in_window(result, link, run.window)
     ]
+    # Earliest-published first, so within a batch the original becomes the story's `new` item.
+    candidates.sort(
+        key=lambda c: (c.article is None, (c.article and c.article.published) or date.max)
+    )
     stored: list[Stored] = []
     for start in range(0, len(candidates), STORE_BATCH):
         batch = candidates[start : start + STORE_BATCH]

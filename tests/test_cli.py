@@ -1,0 +1,118 @@
+"""The real `policywatch` command: exports, briefing, exactly-once send, and the Prefect flow."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from test_ingest import write_sources
+
+from policywatch import app
+from policywatch.briefing import week_label
+from policywatch.demo.server import SiteServer
+
+CLI = [sys.executable, "-m", "policywatch.cli"]
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*CLI, *args], capture_output=True, text=True, timeout=300, env=env or dict(os.environ)
+    )
+
+
+@pytest.fixture()
+def stored(sites: SiteServer, pw_env: Path) -> Path:
+    write_sources(sites, pw_env / "sources.yaml")
+    ctx = app.load_context()
+    try:
+        app.ingest(ctx)
+    finally:
+        ctx.close()
+    return pw_env
+
+
+def test_items_json_is_one_array_with_the_fields(stored: Path) -> None:
+    result = run_cli("items", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    rows = json.loads(result.stdout)
+    assert isinstance(rows, list) and rows
+    for key in ("url", "source", "title", "published", "first_seen", "language", "text", "status"):
+        assert key in rows[0]
+    statuses = {r["status"] for r in rows}
+    assert {"new", "failed", "off_topic"} <= statuses
+
+
+def test_items_jsonl_csv_and_week_filter(stored: Path, sites: SiteServer) -> None:
+    week = week_label(sites.anchor)
+    jsonl = run_cli("items", "--format", "jsonl", "--week", week, "--explain")
+    lines = [json.loads(line) for line in jsonl.stdout.splitlines()]
+    assert lines and all(row["week"] == week for row in lines)
+    assert any(row["explain"] for row in lines)
+    table = run_cli("items", "--format", "csv", "--no-text")
+    rows = list(csv.DictReader(io.StringIO(table.stdout)))
+    assert rows and "text" not in rows[0] and "status" in rows[0]
+
+
+def test_bad_week_is_a_one_line_error(stored: Path) -> None:
+    result = run_cli("items", "--week", "last-week")
+    assert result.returncode == 2
+    assert "expected ISO week like 2026-W47" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_brief_sends_once_then_refuses(stored: Path, sites: SiteServer, smtp_server) -> None:  # type: ignore[no-untyped-def]
+    week = week_label(sites.anchor)
+    env = dict(os.environ, POLICYWATCH_SMTP_HOST=smtp_server.host,
+               POLICYWATCH_SMTP_PORT=str(smtp_server.port), POLICYWATCH_SMTP_SECURITY="none",
+               POLICYWATCH_MAIL_TO="analyst@example.org")
+    first = run_cli("brief", "--week", week, "--send", env=env)
+    assert first.returncode == 0, first.stderr
+    second = run_cli("brief", "--week", week, "--send", env=env)
+    assert "already sent" in second.stderr
+    assert len(smtp_server.messages) == 1
+    msg = smtp_server.messages[0]
+    assert msg.get_content_type() == "multipart/alternative"
+    html = msg.get_body(("html",)).get_content()
+    assert "Ministry publishes draft rules on generative AI labelling" in html
+    assert "Home side wins derby" not in html, "off-topic sports item must not be briefed"
+    assert "农村供水" not in html, "non-AI policy must not be briefed"
+    reports = stored / "reports"
+    assert (reports / f"{week}.html").exists() and (reports / "index.html").exists()
+    assert (reports / "feed.xml").exists()
+
+
+def test_every_new_item_in_exactly_one_week(stored: Path, sites: SiteServer) -> None:
+    from datetime import timedelta
+
+    ctx = app.load_context()
+    try:
+        weeks = [week_label(sites.anchor + timedelta(days=7 * k)) for k in (-1, 0, 1)]
+        seen: list[int] = []
+        for week in weeks:
+            outcome = app.brief(ctx, week)
+            seen.extend(e.item_id for e in outcome.briefing.entries)
+        new_ids = [r["id"] for r in ctx.store.export() if r["status"] == "new"]
+    finally:
+        ctx.close()
+    assert sorted(seen) == sorted(new_ids)
+
+
+@pytest.mark.prefect
+def test_ingest_flow_under_prefect(sites: SiteServer, pw_env: Path, prefect_api: None) -> None:
+    from flows.ingest import ingest
+
+    write_sources(sites, pw_env / "sources.yaml")
+    results = ingest()
+    by_id = {r.source_id: r for r in results}
+    assert by_id["alpha"].new >= 2 and by_id["broken"].error
+    ctx = app.load_context()
+    try:
+        assert len(ctx.store.export()) >= 8
+    finally:
+        ctx.close()
