@@ -87,7 +87,8 @@ def claim_items(store: Store, week: str) -> None:
             .all()
         )
         if rows:
-            conn.execute(claimed.insert(), [{"item_id": i, "week": week} for i in rows])
+            claim = store.insert(claimed).on_conflict_do_nothing(index_elements=["item_id"])
+            conn.execute(claim, [{"item_id": i, "week": week} for i in rows])
 
 
 def _week_sent(conn: Connection, week: str) -> bool:
@@ -220,10 +221,12 @@ def ledger_begin(
     """Reserve the send of week: (message id, previous status); id None when refused.
 
     At-most-once: a week already `sent`, or left `sending` by a crashed run (it may have
-    reached the server), is not sent again without resend=True.
+    reached the server), is not sent again without resend=True. The database decides: the
+    row is created ON CONFLICT DO NOTHING, or moved from the status we read (compare-and-set).
     """
     table = schema.briefings
     now = datetime.now(UTC)
+    values = {"status": "sending", "attempted_at": now, "item_count": item_count, "error": None}
     with store.write() as conn:
         row = conn.execute(
             select(table).where(table.c.week == week, table.c.recipients == recipients)
@@ -231,18 +234,17 @@ def ledger_begin(
         previous = row.status if row is not None else None
         if previous in ("sent", "sending") and not resend:
             return None, previous
-        values = {"status": "sending", "attempted_at": now, "item_count": item_count, "error": None}
         if row is None:
-            conn.execute(
-                table.insert().values(
-                    week=week,
-                    recipients=recipients,
-                    message_id=message_id(week, recipients),
-                    **values,
-                )
+            stmt = store.insert(table).values(
+                week=week, recipients=recipients, message_id=message_id(week, recipients), **values
             )
+            stmt = stmt.on_conflict_do_nothing().returning(table.c.id)
+            won = conn.execute(stmt).first() is not None
         else:
-            conn.execute(update(table).where(table.c.id == row.id).values(**values))
+            stmt = update(table).where(table.c.id == row.id, table.c.status == previous)
+            won = conn.execute(stmt.values(**values)).rowcount == 1
+    if not won:  # another writer reserved it between our read and write
+        return None, "sending"
     return message_id(week, recipients), previous
 
 

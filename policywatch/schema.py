@@ -1,4 +1,8 @@
-"""The database schema in one place (SQLAlchemy Core); unique constraints make re-runs idempotent."""
+"""The database schema in one place (SQLAlchemy Core); unique constraints make re-runs idempotent.
+
+This metadata is the schema at the Alembic head (policywatch/migrations): change both together;
+tests/test_migrations.py checks they agree.
+"""
 
 from __future__ import annotations
 
@@ -52,6 +56,8 @@ items = Table(
 Index("ix_items_week_status", items.c.week, items.c.status)
 Index("ix_items_text_hash", items.c.text_hash)
 Index("ix_items_story", items.c.story_id)
+# Revision 0002: briefing claims and `items --since` filter on first_seen.
+Index("ix_items_first_seen", items.c.first_seen)
 
 # MinHash-LSH band keys of stored item texts: candidate lookup without texts in memory.
 lsh_buckets = Table(
@@ -79,6 +85,8 @@ fetch_runs = Table(
     Column("error", Text, nullable=True),
 )
 Index("ix_fetch_runs_source_started", fetch_runs.c.source_id, fetch_runs.c.started)
+# Revision 0002: the briefing's "sources checked" and health queries select runs by time only.
+Index("ix_fetch_runs_started", fetch_runs.c.started)
 
 # HTTP validators for conditional GET of feeds, sitemaps and listings.
 http_cache = Table(

@@ -2,7 +2,9 @@
 
 Writes that decide a status (dedupe + insert) run under a database-wide write lock:
 BEGIN IMMEDIATE on SQLite, an advisory transaction lock on PostgreSQL. So two processes
-ingesting at once can never both store the same story as new.
+ingesting at once can never both store the same story as new. Inserts that must be idempotent
+are dialect upserts (ON CONFLICT) as well, so even a writer without the lock cannot duplicate.
+The schema is migrated by Alembic (policywatch.migrations) when a store is opened.
 """
 
 from __future__ import annotations
@@ -15,17 +17,19 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from alembic.util.exc import CommandError as AlembicError
 from sqlalchemy import Connection, Engine, create_engine, event, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
-from policywatch import schema
+from policywatch import migrations, schema
 from policywatch.dedupe import Fingerprint, compare
 from policywatch.errors import StoreError
 from policywatch.fetch import Validators
 from policywatch.models import Article, Relevance, SourceResult
 
 WRITE_LOCK_KEY = 0x706F6C6963790001  # PostgreSQL advisory lock id for status-deciding writes
+MIGRATE_LOCK_KEY = 0x706F6C6963790002  # ... and for schema migrations
 MAX_CANDIDATES = 50  # near-duplicate candidates verified per item (best LSH overlap first)
 
 
@@ -70,15 +74,28 @@ class Store:
             store = cls(engine)
             if create:
                 store.upgrade()
-        except SQLAlchemyError as exc:
+        except (SQLAlchemyError, AlembicError) as exc:
             raise StoreError(
                 f"database {_safe_url(url)}: {exc.__class__.__name__}: {exc}"
             ) from None
         return store
 
     def upgrade(self) -> None:
-        """Create missing tables (idempotent)."""
-        schema.metadata.create_all(self.engine)
+        """Migrate the schema to the Alembic head (idempotent; concurrent callers serialise)."""
+        with self.read() as conn:
+            if migrations.current(conn) == migrations.head():
+                return
+        with self.engine.begin() as conn:
+            if self.dialect == "postgresql":
+                conn.execute(
+                    text("SELECT pg_advisory_xact_lock(:k)"), {"k": _signed(MIGRATE_LOCK_KEY)}
+                )
+            migrations.upgrade(conn)
+
+    def revision(self) -> str | None:
+        """The schema revision of the database (None before the first upgrade)."""
+        with self.read() as conn:
+            return migrations.current(conn)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -95,7 +112,8 @@ class Store:
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
-        with self.engine.connect() as conn:
+        """A connection for reading (on SQLite its transactions are deferred: no write lock)."""
+        with self.engine.connect().execution_options(policywatch_read=True) as conn:
             yield conn
 
     # -- discovery state -------------------------------------------------------------------
@@ -120,8 +138,9 @@ class Store:
         return Validators(row.etag, row.last_modified) if row else None
 
     def save_validators(self, url: str, validators: Validators) -> None:
+        """Upsert the conditional-GET validators of url (last writer wins)."""
         values = {"url": url, "etag": validators.etag, "last_modified": validators.last_modified}
-        stmt = self._insert(schema.http_cache).values(**values)
+        stmt = self.insert(schema.http_cache).values(**values)
         stmt = stmt.on_conflict_do_update(
             index_elements=["url"],
             set_={"etag": validators.etag, "last_modified": validators.last_modified},
@@ -153,6 +172,8 @@ class Store:
             conn.execute(schema.items.delete().where(schema.items.c.id == existing.id))
         status, duplicate_of, story = self._decide(conn, cand)
         item_id = self._insert_item(conn, cand, status, duplicate_of, story)
+        if item_id is None:  # stored meanwhile by a writer that did not take the lock
+            return Stored(cand.url, "skipped")
         if story is None and status != "failed":
             story = item_id
             conn.execute(
@@ -160,7 +181,7 @@ class Store:
             )
         if cand.fingerprint is not None and status != "failed":
             keys = [{"key": k, "item_id": item_id} for k in set(cand.fingerprint.band_keys)]
-            conn.execute(self._insert(schema.lsh_buckets).on_conflict_do_nothing(), keys)
+            conn.execute(self.insert(schema.lsh_buckets).on_conflict_do_nothing(), keys)
         return Stored(cand.url, status, story, duplicate_of)
 
     def _decide(self, conn: Connection, cand: Candidate) -> tuple[str, str | None, int | None]:
@@ -238,7 +259,8 @@ class Store:
         status: str,
         duplicate_of: str | None,
         story: int | None,
-    ) -> int:
+    ) -> int | None:
+        """INSERT ... ON CONFLICT (canonical_url) DO NOTHING; the new id, or None if present."""
         art, rel, fp = cand.article, cand.relevance, cand.fingerprint
         values = {
             "canonical_url": cand.canonical_url,
@@ -262,10 +284,14 @@ class Store:
             "fired": json.dumps(list(rel.fired)) if rel else None,
             "error": cand.error,
         }
-        result = conn.execute(schema.items.insert().values(**values))
-        key = result.inserted_primary_key
-        assert key is not None
-        return int(key[0])
+        stmt = (
+            self.insert(schema.items)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["canonical_url"])
+            .returning(schema.items.c.id)
+        )
+        item_id = conn.execute(stmt).scalar_one_or_none()
+        return None if item_id is None else int(item_id)
 
     # -- runs ------------------------------------------------------------------------------
 
@@ -321,8 +347,8 @@ class Store:
         with self.read() as conn:
             return [item_dict(row) for row in conn.execute(query).mappings()]
 
-    def _insert(self, table: Any) -> Any:
-        """Dialect insert with ON CONFLICT support (SQLite and PostgreSQL)."""
+    def insert(self, table: Any) -> Any:
+        """Dialect INSERT with on_conflict_do_nothing/_do_update (SQLite and PostgreSQL)."""
         module = postgresql if self.dialect == "postgresql" else sqlite
         return module.insert(table)
 
@@ -385,7 +411,9 @@ def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(conn: Connection) -> None:
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    """Writers take SQLite's write lock up front (no lock upgrade deadlocks); readers don't."""
+    read_only = conn.get_execution_options().get("policywatch_read", False)
+    conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def _ensure_sqlite_dir(url: str) -> None:

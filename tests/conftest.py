@@ -12,6 +12,7 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 os.environ.setdefault("POLICYWATCH_SOURCE_RETRY_DELAY", "0")
 
+from pg import pg_url  # noqa: F401
 from smtp_server import smtp_server  # noqa: F401  (re-exported fixture)
 
 from policywatch.demo.server import SiteServer

@@ -1,0 +1,51 @@
+"""Alembic environment: migrate the connection handed in by policywatch.migrations, or a URL.
+
+From the alembic CLI: `alembic -c policywatch/migrations/alembic.ini -x url=DB_URL upgrade head`
+(without -x url, POLICYWATCH_DB_URL or the default SQLite file is used).
+"""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import Connection, create_engine
+
+from policywatch import schema
+
+
+def _url() -> str:
+    from policywatch.config import settings_from_env
+
+    return context.get_x_argument(as_dictionary=True).get("url") or settings_from_env().db_url
+
+
+def _migrate(connection: Connection) -> None:
+    """All pending revisions in one transaction (DDL is transactional on SQLite and PostgreSQL)."""
+    context.configure(
+        connection=connection,
+        target_metadata=schema.metadata,
+        transactional_ddl=True,
+        render_as_batch=connection.dialect.name == "sqlite",
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run() -> None:
+    if context.is_offline_mode():
+        context.configure(url=_url(), target_metadata=schema.metadata, literal_binds=True)
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+    connection = context.config.attributes.get("connection")
+    if connection is not None:
+        _migrate(connection)
+        return
+    engine = create_engine(_url())
+    try:
+        with engine.connect() as conn:
+            _migrate(conn)
+    finally:
+        engine.dispose()
+
+
+run()
