@@ -23,6 +23,9 @@ from policywatch.store import Store
 from policywatch.summary import summarize
 
 FAILING_RUNS_FLAG = 3  # consecutive failed runs after which a source is flagged unhealthy
+# A late item (published in an earlier week, first seen after this week began) joins this
+# week's briefing if it is at most this many weeks old; older finds belong to a backfill.
+LATE_WEEKS = 2
 
 
 def parse_week(value: str) -> tuple[date, date]:
@@ -67,6 +70,7 @@ def claim_items(store: Store, week: str) -> None:
     """Assign eligible unbriefed `new` items to week (unless that week was already sent)."""
     start, _end = parse_week(week)
     since = datetime(start.year, start.month, start.day, tzinfo=UTC)
+    oldest = week_label(start - timedelta(weeks=LATE_WEEKS))
     items, claimed = schema.items, schema.briefing_items
     with store.write() as conn:
         if _week_sent(conn, week):
@@ -79,7 +83,10 @@ def claim_items(store: Store, week: str) -> None:
                     claimed.c.item_id.is_(None),
                     items.c.status == "new",
                     or_(
-                        items.c.week == week, and_(items.c.week < week, items.c.first_seen >= since)
+                        items.c.week == week,
+                        and_(
+                            items.c.week < week, items.c.week >= oldest, items.c.first_seen >= since
+                        ),
                     ),
                 )
             )
@@ -108,17 +115,20 @@ def build_briefing(
         entries = _entries(conn, week, names)
         counts = _filtered_counts(conn, week)
     runs_start = datetime(start.year, start.month, start.day, tzinfo=UTC)
+    # Runs from the week's start up to now: a briefing made days later (a backfill, or the
+    # demo) still reports the checks and failures that produced its items.
+    runs_end = max(runs_start + timedelta(days=7), datetime.now(UTC))
     return Briefing(
         week=week,
         start=start,
         end=end,
         generated_at=datetime.now(UTC),
         entries=entries,
-        sources_checked=_sources_checked(store, runs_start, runs_start + timedelta(days=7)),
+        sources_checked=_sources_checked(store, runs_start, runs_end),
         duplicates_filtered=counts.get("duplicate", 0),
         baseline_filtered=counts.get("baseline", 0),
         off_topic_filtered=counts.get("off_topic", 0),
-        unhealthy=source_health(store, sources, runs_start, runs_start + timedelta(days=7)),
+        unhealthy=source_health(store, sources, runs_start, runs_end),
         group_by=group_by,
     )
 
