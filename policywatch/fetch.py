@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import time
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -85,7 +86,11 @@ class Fetcher:
         self._client = httpx.AsyncClient(
             timeout=timeout,
             follow_redirects=False,
-            headers={"User-Agent": self.settings.user_agent, "Accept-Language": "en,zh;q=0.8"},
+            headers={
+                "User-Agent": self.settings.user_agent,
+                "Accept-Language": "en,zh;q=0.8",
+                "Accept-Encoding": "gzip, deflate",
+            },
             transport=self._transport,
             limits=httpx.Limits(max_connections=self.settings.concurrency),
         )
@@ -109,6 +114,9 @@ class Fetcher:
             try:
                 return await self._get_once(url, validators, guard, delay)
             except _Retryable as exc:
+                if exc.retry_after is not None and exc.retry_after > MAX_RETRY_AFTER:
+                    wait = f"Retry-After {exc.retry_after:.0f}s is too long"
+                    raise FetchError(url, f"{exc.reason}; {wait}, giving up for this run") from None
                 if attempt + 1 >= attempts:
                     raise FetchError(url, f"{exc.reason} (after {attempts} attempts)") from None
                 await asyncio.sleep(exc.retry_after or BACKOFF_BASE * 2**attempt)
@@ -152,17 +160,15 @@ class Fetcher:
             except httpx.TimeoutException:
                 raise _Retryable("timed out") from None
             except (httpx.TransportError, httpx.DecodingError) as exc:
-                raise _Retryable(f"connection failed: {type(exc).__name__}: {exc}") from None
+                detail = f": {exc}" if str(exc) else " (connection reset or closed early)"
+                raise _Retryable(f"connection failed: {type(exc).__name__}{detail}") from None
             except httpx.InvalidURL as exc:
                 raise FetchError(url, f"invalid URL: {exc}") from None
 
     async def _handle(self, url: str, current: str, resp: httpx.Response) -> Response | str:
         status = resp.status_code
         if status in (301, 302, 303, 307, 308):
-            location = resp.headers.get("location")
-            if not location:
-                raise FetchError(url, f"HTTP {status} redirect without Location")
-            return urljoin(current, location)
+            return _redirect_target(url, current, status, resp.headers.get("location"))
         if status == 304:
             return _response(url, current, resp, b"", not_modified=True)
         if status in RETRY_STATUSES:
@@ -174,18 +180,7 @@ class Fetcher:
         return _response(url, current, resp, body)
 
     async def _read_capped(self, url: str, resp: httpx.Response) -> bytes:
-        limit = self.settings.max_bytes
-        declared = resp.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > limit:
-            raise FetchError(url, f"body of {int(declared)} bytes exceeds the {limit}-byte limit")
-        chunks: list[bytes] = []
-        size = 0
-        async for chunk in resp.aiter_bytes():
-            size += len(chunk)
-            if size > limit:
-                raise FetchError(url, f"body exceeds the {limit}-byte limit")
-            chunks.append(chunk)
-        return b"".join(chunks)
+        return await read_capped(url, resp, self.settings.max_bytes)
 
     def _delay(self, delay: float | None) -> float:
         return self.settings.delay if delay is None else delay
@@ -214,15 +209,66 @@ class Fetcher:
     async def _load_robots(self, origin: str) -> RobotFileParser | None:
         """Fetch robots.txt once per origin; missing or broken robots.txt allows everything."""
         assert self._client is not None
+        url = origin + "/robots.txt"
         try:
-            resp = await self._client.get(origin + "/robots.txt", timeout=10.0)
-        except httpx.HTTPError:
-            return None
-        if resp.status_code != 200 or len(resp.content) > ROBOTS_MAX_BYTES:
+            async with asyncio.timeout(min(self.settings.timeout, 10.0)):
+                async with self._client.stream("GET", url) as resp:
+                    if resp.status_code != 200:
+                        return None
+                    body = await read_capped(url, resp, ROBOTS_MAX_BYTES)
+        except (httpx.HTTPError, FetchError, TimeoutError):
             return None
         parser = RobotFileParser()
-        parser.parse(resp.text.splitlines())
+        parser.parse(body.decode("utf-8", "replace").splitlines())
         return parser
+
+
+async def read_capped(url: str, resp: httpx.Response, limit: int) -> bytes:
+    """The body, decompressed by us with a bound: no gzip bomb inflates past `limit` bytes."""
+    declared = resp.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise FetchError(url, f"body of {int(declared)} bytes exceeds the {limit}-byte limit")
+    inflater = _Inflater(url, resp.headers.get("content-encoding", ""))
+    chunks: list[bytes] = []
+    size = 0
+    async for raw in resp.aiter_raw():
+        chunk = inflater.feed(raw, limit - size)
+        size += len(chunk)
+        if size > limit:
+            raise FetchError(url, f"body exceeds the {limit}-byte limit")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+class _Inflater:
+    """Incremental gzip/deflate decoding that never produces more than the caller's budget."""
+
+    def __init__(self, url: str, encoding: str) -> None:
+        self.url = url
+        codings = [c.strip().lower() for c in encoding.split(",") if c.strip()]
+        codings = [c for c in codings if c != "identity"]
+        if len(codings) > 1 or (codings and codings[0] not in ("gzip", "x-gzip", "deflate")):
+            raise FetchError(url, f"unsupported content encoding {encoding!r}")
+        self.coding = codings[0] if codings else None
+        wbits = zlib.MAX_WBITS | 16 if self.coding in ("gzip", "x-gzip") else zlib.MAX_WBITS
+        self._zlib = zlib.decompressobj(wbits) if self.coding else None
+        self._started = False
+
+    def feed(self, data: bytes, budget: int) -> bytes:
+        """Decoded bytes of `data`; at most budget + 1 of them (one more means over budget)."""
+        if self._zlib is None:
+            return data
+        try:
+            return self._inflate(data, budget)
+        except zlib.error as exc:
+            raise FetchError(self.url, f"corrupt {self.coding} body ({exc})") from None
+
+    def _inflate(self, data: bytes, budget: int) -> bytes:
+        assert self._zlib is not None
+        if not self._started and self.coding == "deflate" and data[:1] and data[0] & 0x0F != 8:
+            self._zlib = zlib.decompressobj(-zlib.MAX_WBITS)  # raw deflate, no zlib header
+        self._started = self._started or bool(data)
+        return self._zlib.decompress(data, max(budget, 0) + 1)
 
 
 class _HostSlot:
@@ -264,6 +310,18 @@ def _check_scheme(url: str, current: str) -> None:
         raise FetchError(url, f"refused non-HTTP URL {current!r}")
 
 
+def _redirect_target(url: str, current: str, status: int, location: str | None) -> str:
+    """The absolute URL a redirect points to; FetchError if it has none or it is malformed."""
+    if not location or not location.strip():
+        raise FetchError(url, f"HTTP {status} redirect without Location")
+    try:
+        target = urljoin(current, location.strip())
+        urlsplit(target).port  # noqa: B018 - raises ValueError on a malformed host or port
+    except ValueError as exc:
+        raise FetchError(url, f"redirect to a malformed URL {location!r} ({exc})") from None
+    return target
+
+
 def _check_type(url: str, resp: httpx.Response) -> None:
     ctype = resp.headers.get("content-type", "").split(";")[0].strip().lower()
     if ctype and not ctype.startswith(ALLOWED_TYPES) and not ctype.endswith(("+xml", "+json")):
@@ -280,7 +338,7 @@ def _conditional_headers(validators: Validators | None) -> dict[str, str]:
 
 
 def _retry_after(value: str | None) -> float | None:
-    """Seconds from a Retry-After header (delta or HTTP date); refuses absurd waits."""
+    """Seconds from a Retry-After header (delta or HTTP date); None when unreadable."""
     if not value:
         return None
     value = value.strip()
@@ -292,7 +350,7 @@ def _retry_after(value: str | None) -> float | None:
         except (TypeError, ValueError):
             return None
         seconds = (when - datetime.now(UTC)).total_seconds()
-    return max(0.0, min(seconds, MAX_RETRY_AFTER))
+    return max(0.0, seconds)
 
 
 def _response(
