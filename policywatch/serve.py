@@ -17,6 +17,7 @@ import socket
 import subprocess
 import sys
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -129,10 +130,11 @@ def _tail(path: Path, lines: int = 15) -> str:
 
 @contextlib.contextmanager
 def sigterm_as_exit() -> Iterator[None]:
-    """Turn SIGTERM into SystemExit so `finally` blocks run (Prefect's runner installs its own)."""
+    """Turn SIGTERM into a clean exit so `finally` blocks run (exit code 0, like Prefect's
+    runner, which installs its own handler once serving)."""
 
     def handler(signum: int, frame: FrameType | None) -> None:
-        raise SystemExit(128 + signum)
+        raise SystemExit(0)
 
     previous = signal.signal(signal.SIGTERM, handler)
     try:
@@ -159,12 +161,31 @@ def prefect_api(prefect_home: Path, host: str, port: int | None) -> Iterator[str
 
 
 def serve_deployments(limit: int | None = None) -> None:
-    """Register the deployments (unpaused) and execute their runs until interrupted."""
+    """Register the deployments unpaused, execute their runs until interrupted, then pause them.
+
+    Prefect's own pause-on-shutdown is unreliable on SIGTERM (its handler exits mid-loop and
+    pauses only some deployments), so the pause is done here, while the API is still up.
+    """
     from prefect import serve
 
     from flows.deployments import build_deployments
 
-    serve(*build_deployments(), limit=limit, print_starting_message=False)
+    deployments = build_deployments()
+    warnings.filterwarnings("ignore", message="coroutine 'Runner.astop' was never awaited")
+    try:
+        serve(*deployments, limit=limit, pause_on_shutdown=False, print_starting_message=False)
+    finally:
+        pause([f"{d.flow_name}/{d.name}" for d in deployments])
+
+
+def pause(names: list[str]) -> None:
+    """Pause deployments by 'flow/deployment' name, so no runs pile up while nobody serves."""
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        for name in names:
+            with contextlib.suppress(Exception):  # best effort: the API may be gone already
+                client.pause_deployment(client.read_deployment_by_name(name).id)
 
 
 def run_serve(
