@@ -12,7 +12,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from pg import db_url  # noqa: F401
-from sqlalchemy import MetaData, create_engine, inspect
+from sqlalchemy import MetaData, create_engine, inspect, text
 from test_postgres import COMPUTE, LABELLING, candidate, run_together
 
 from policywatch import migrations, schema
@@ -147,3 +147,14 @@ def test_foreign_database_with_partial_tables_is_refused(tmp_path: Path) -> None
     engine.dispose()
     with pytest.raises(StoreError, match=r"lacks lsh_buckets.*not a policywatch 0\.1\.0 database"):
         Store.open(url)
+
+
+def test_schema_newer_than_the_code_is_refused_clearly(db_url: str) -> None:  # noqa: F811
+    """A worker still on an old release must not guess at a schema it does not know."""
+    Store.open(db_url).close()
+    engine = create_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '0099'"))
+    engine.dispose()
+    with pytest.raises(StoreError, match="revision 0099 is newer than this policywatch knows"):
+        Store.open(db_url)

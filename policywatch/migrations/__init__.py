@@ -40,6 +40,13 @@ def head() -> str:
     return revision
 
 
+@lru_cache(maxsize=1)
+def known() -> frozenset[str]:
+    """Every revision shipped with this release."""
+    scripts = ScriptDirectory.from_config(config())
+    return frozenset(script.revision for script in scripts.walk_revisions())
+
+
 def current(conn: Connection) -> str | None:
     """The database's revision (None: empty, or created by 0.1.0 before Alembic)."""
     return MigrationContext.configure(conn).get_current_revision()
@@ -50,7 +57,13 @@ def upgrade(conn: Connection, revision: str = "head") -> None:
 
     Runs inside the caller's transaction (the caller holds the write lock and commits).
     """
-    if current(conn) is None and _is_release_0_1(conn):
+    revision_now = current(conn)
+    if revision_now is not None and revision_now not in known():
+        raise StoreError(
+            f"schema revision {revision_now} is newer than this policywatch knows "
+            f"(head {head()}): upgrade policywatch on this machine"
+        )
+    if revision_now is None and _is_release_0_1(conn):
         command.stamp(config(conn), FIRST_RELEASE)
     command.upgrade(config(conn), revision)
 

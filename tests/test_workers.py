@@ -1,0 +1,231 @@
+"""Scale-out for real: a Prefect server, two process workers, one PostgreSQL database.
+
+Two ingest deployments (overlapping sources: the same source twice, and one story reachable
+from two sources) run at once on two workers; then two briefing runs race for one send.
+Compared with one sequential ingest into SQLite: same items, same story clusters, one email.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, cast
+
+import httpx
+import pytest
+from pg import new_database
+from smtp_server import SmtpServer
+from test_ingest import write_sources
+
+from policywatch import app
+from policywatch.briefing import ledger, week_label
+from policywatch.demo.server import SiteServer
+from policywatch.store import Store
+
+REPO = Path(__file__).resolve().parent.parent
+POOL = "pw-test-pool"
+RUN_TIMEOUT = 90  # seconds for a flow run to finish once scheduled
+
+# alpha and gamma are in both deployments; beta's Atom feed and sitemap list the same posts.
+SOURCES = """
+fetch: {delay: 0, timeout: 1.5, retries: 1, respect_robots: true}
+sources:
+  - {id: alpha, name: Alpha Daily, kind: feed, url: "{{BASE:alpha}}/rss.xml", tags: [east, west]}
+  - {id: beta-atom, name: Beta Institute, kind: feed, url: "{{BASE:beta}}/atom.xml", tags: [east]}
+  - {id: beta-map, name: Beta map, kind: sitemap, url: "{{BASE:beta}}/sitemap.xml", tags: [west]}
+  - id: gamma
+    name: 某市人民政府 政策文件
+    kind: listing
+    url: "{{BASE:gamma}}/zcwj/index.html"
+    link_selector: ".title-list-box ul.list li a"
+    tags: [east, west]
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _prefect(*args: str) -> list[str]:
+    return [str(Path(sys.executable).with_name("prefect")), *args]
+
+
+@contextmanager
+def process(cmd: list[str], env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """A subprocess in its own process group, stopped (group-wide) on exit; output to log."""
+    with log.open("wb") as out:
+        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=REPO)
+        try:
+            yield proc
+        finally:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGINT)
+                try:
+                    proc.wait(15)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait(5)
+
+
+def wait_healthy(api_url: str, server: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"prefect server exited:\n{log.read_text()[-3000:]}")
+        try:
+            if httpx.get(f"{api_url}/health", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError(f"prefect server not healthy after 60 s:\n{log.read_text()[-3000:]}")
+
+
+def deploy_and_run(api_url: str, runs: list[tuple[str, str, dict[str, Any]]]) -> list[Any]:
+    """Deploy (from the local repo) and start each (entrypoint, name, parameters) at once."""
+    from prefect import Flow
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.objects import FlowRun
+    from prefect.deployments import run_deployment
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with temporary_settings(updates={PREFECT_API_URL: api_url}):
+        ids: dict[str, Any] = {}
+        for entrypoint, name, parameters in runs:
+            flow = cast(Flow[..., Any], Flow.from_source(source=str(REPO), entrypoint=entrypoint))
+            ids[name] = flow.deploy(
+                name=name,
+                work_pool_name=POOL,
+                parameters=parameters,
+                print_next_steps=False,
+                ignore_warnings=True,
+            )
+        started = [cast(FlowRun, run_deployment(ids[name], timeout=0)) for _e, name, _p in runs]
+        deadline = time.monotonic() + RUN_TIMEOUT
+        with get_client(sync_client=True) as client:
+            while True:
+                done = [client.read_flow_run(r.id) for r in started]
+                if all(r.state is not None and r.state.is_final() for r in done):
+                    return done
+                if time.monotonic() > deadline:
+                    states = [(r.name, r.state.name if r.state else None) for r in done]
+                    raise AssertionError(f"flow runs did not finish in {RUN_TIMEOUT} s: {states}")
+                time.sleep(0.5)
+
+
+def stories(rows: list[dict[str, Any]]) -> set[frozenset[str]]:
+    """Story clusters as sets of URL paths (ports differ between runs; hosts do not)."""
+    by_story: dict[int, set[str]] = {}
+    for row in rows:
+        if row["story"] is not None:
+            by_story.setdefault(row["story"], set()).add(row["url"])
+    return {frozenset(urls) for urls in by_story.values()}
+
+
+def sequential_baseline(env: dict[str, str], db: str) -> list[dict[str, Any]]:
+    """The same sources ingested once, in this process, into SQLite: the expected outcome."""
+    saved = dict(os.environ)
+    os.environ.update({**env, "POLICYWATCH_DB_URL": db})
+    try:
+        ctx = app.load_context()
+        try:
+            app.ingest(ctx)
+            return ctx.store.export()
+        finally:
+            ctx.close()
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+@pytest.mark.slow
+@pytest.mark.prefect
+@pytest.mark.postgres
+def test_two_workers_ingest_at_once_and_brief_once(
+    pg_url: str, sites: SiteServer, smtp_server: SmtpServer, tmp_path: Path
+) -> None:
+    db = new_database(pg_url)
+    Store.open(db).close()
+    write_sources(sites, tmp_path / "sources.yaml", SOURCES)
+    week = week_label(sites.anchor)
+    pw_env = {
+        "POLICYWATCH_SOURCES": str(tmp_path / "sources.yaml"),
+        "POLICYWATCH_DATA_DIR": str(tmp_path / "data"),
+        "POLICYWATCH_REPORTS_DIR": str(tmp_path / "reports"),
+        "POLICYWATCH_BASELINE_DIR": str(REPO / "baseline"),
+        "POLICYWATCH_WORKERS": "1",
+        "POLICYWATCH_SOURCE_RETRY_DELAY": "0",
+        "POLICYWATCH_SMTP_HOST": smtp_server.host,
+        "POLICYWATCH_SMTP_PORT": str(smtp_server.port),
+        "POLICYWATCH_SMTP_SECURITY": "none",
+        "POLICYWATCH_MAIL_TO": "analyst@example.org",
+    }
+    expected = sequential_baseline(pw_env, f"sqlite:///{tmp_path / 'baseline.db'}")
+    port = _free_port()
+    api_url = f"http://127.0.0.1:{port}/api"
+    env = {
+        **os.environ,
+        **pw_env,
+        "POLICYWATCH_DB_URL": db,
+        "PREFECT_HOME": str(tmp_path / "prefect"),
+        "PREFECT_API_URL": api_url,
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_UI_ENABLED": "false",
+        "PREFECT_WORKER_QUERY_SECONDS": "1",
+        "PREFECT_LOGGING_LEVEL": "INFO",
+    }
+    server_cmd = _prefect("server", "start", "--host", "127.0.0.1", "--port", str(port))
+    with process(server_cmd, env, tmp_path / "server.log") as server:
+        wait_healthy(api_url, server, tmp_path / "server.log")
+        subprocess.run(
+            _prefect("work-pool", "create", POOL, "--type", "process"), env=env, check=True
+        )
+        worker = ("worker", "start", "--pool", POOL, "--type", "process", "--limit", "1")
+        with (
+            process(_prefect(*worker, "--name", "w1"), env, tmp_path / "w1.log"),
+            process(_prefect(*worker, "--name", "w2"), env, tmp_path / "w2.log"),
+        ):
+            ingests = deploy_and_run(
+                api_url,
+                [
+                    ("flows/ingest.py:ingest", "ingest-east", {"tags": ["east"]}),
+                    ("flows/ingest.py:ingest", "ingest-west", {"tags": ["west"]}),
+                ],
+            )
+            briefs = deploy_and_run(
+                api_url,
+                [
+                    ("flows/briefing.py:weekly_briefing", "brief-1", {"week": week}),
+                    ("flows/briefing.py:weekly_briefing", "brief-2", {"week": week}),
+                ],
+            )
+    logs = "\n".join((tmp_path / f).read_text()[-2000:] for f in ("w1.log", "w2.log"))
+    assert all(r.state.is_completed() for r in ingests + briefs), logs
+    starts, ends = [r.start_time for r in ingests], [r.end_time for r in ingests]
+    assert max(starts) < min(ends), "the two ingest runs overlapped in time (two workers)"
+
+    store = Store.open(db)
+    rows = store.export()
+    sent = ledger(store)
+    store.close()
+    urls = [r["url"] for r in rows]
+    assert len(urls) == len(set(urls)), "every item stored once"
+    assert sorted(urls) == sorted(r["url"] for r in expected)
+    assert Counter(r["status"] for r in rows) == Counter(r["status"] for r in expected)
+    assert stories(rows) == stories(expected), "story clusters as in a sequential run"
+    roots = {r["id"] for r in rows if r["story"] == r["id"]}
+    assert all(r["story"] in roots for r in rows if r["story"] is not None)
+
+    assert len(smtp_server.messages) == 1, "the weekly briefing is sent once"
+    assert week in smtp_server.messages[0]["Subject"]
+    assert [(row["week"], row["status"]) for row in sent] == [(week, "sent")]
