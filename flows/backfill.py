@@ -38,11 +38,11 @@ def plan(
     A week still running is ingested but not briefed: its briefing belongs to the schedule.
     """
     today = (now or datetime.now(UTC)).astimezone(ZoneInfo(timezone)).date()
+    if since > today:
+        raise ConfigError(f"backfill: since {since} is in the future (today is {today})")
     until = until or today
     if since > until:
         raise ConfigError(f"backfill: since {since} is after until {until}")
-    if since > today:
-        raise ConfigError(f"backfill: since {since} is in the future (today is {today})")
     weeks = briefing.weeks_between(since, until)
     done = tuple(w for w in weeks if briefing.parse_week(w)[1] < today)
     return BackfillPlan(since, until, done, tuple(w for w in weeks if w not in done))
