@@ -10,7 +10,7 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -24,6 +24,7 @@ from policywatch.models import Link
 
 MAX_LINKS = 5000  # per document: bounds memory on hostile feeds and sitemaps
 MIN_YEAR = 1995  # dates before this (e.g. 1900 placeholders) are treated as unknown
+MAX_FUTURE_DAYS = 2  # dates further ahead (typos, 2099 placeholders) are treated as unknown
 ARTICLE_PATH = re.compile(
     r"/[^/]*\d[^/]*\.s?html?$|/\d{4}[-/]?\d{2}|/(article|news|post|content)s?/", re.I
 )
@@ -66,7 +67,7 @@ def _feed_entry(entry: Any, base_url: str) -> Link | None:
     if url is None:
         return None
     stamp = entry.get("published_parsed") or entry.get("updated_parsed")
-    published = _plausible(date(*stamp[:3])) if stamp else None
+    published = plausible_date(date(*stamp[:3])) if stamp else None
     return Link(url=url, title=_clean(entry.get("title")), published=published)
 
 
@@ -194,18 +195,19 @@ def _parse_date(value: Any) -> date | None:
     if not isinstance(value, str) or len(value) < 8:
         return None
     try:
-        return _plausible(datetime.fromisoformat(value.strip().replace("Z", "+00:00")).date())
+        return plausible_date(datetime.fromisoformat(value.strip().replace("Z", "+00:00")).date())
     except ValueError:
         pass
     try:
-        return _plausible(date.fromisoformat(value.strip()[:10]))
+        return plausible_date(date.fromisoformat(value.strip()[:10]))
     except ValueError:
         return None
 
 
-def _plausible(value: date) -> date | None:
-    """Drop placeholder dates (1900, 1970) that would misplace items in old weeks."""
-    return value if value.year >= MIN_YEAR else None
+def plausible_date(value: date) -> date | None:
+    """Drop placeholder dates (1900, 2099) that would file items in weeks never briefed."""
+    latest = datetime.now(UTC).date() + timedelta(days=MAX_FUTURE_DAYS)
+    return value if value.year >= MIN_YEAR and value <= latest else None
 
 
 def _clean(text: Any) -> str | None:

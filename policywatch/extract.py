@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import trafilatura
 from trafilatura.settings import Document, use_config
 
+from policywatch.discover import plausible_date
 from policywatch.errors import ExtractError
 from policywatch.models import Article
 
 MIN_TEXT_CHARS = 80  # below this trafilatura found boilerplate, not an article
 MAX_HTML_CHARS = 5_000_000  # beyond this parsing time and memory explode; refuse
+MAX_JUNK_SHARE = 0.05  # more control/undecodable characters than this: binary, not a page
+_JUNK = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
 _CONFIG = use_config()
 _CONFIG.set("DEFAULT", "EXTRACTION_TIMEOUT", "0")  # signal-based timeouts break in threads
 _CONFIG.set("DEFAULT", "MIN_OUTPUT_SIZE", "40")
@@ -21,6 +25,8 @@ def extract_article(html: str, url: str, fallback_title: str | None = None) -> A
     """Extract title, main text, date, author, site name and language, or raise ExtractError."""
     if len(html) > MAX_HTML_CHARS:
         raise ExtractError(url, f"page of {len(html)} characters is too large to extract")
+    if looks_binary(html):
+        raise ExtractError(url, "binary data, not an HTML page (wrong Content-Type?)")
     try:
         doc = trafilatura.bare_extraction(
             html, url=url, with_metadata=True, include_comments=False, config=_CONFIG
@@ -41,6 +47,12 @@ def extract_article(html: str, url: str, fallback_title: str | None = None) -> A
         sitename=doc.sitename or None,
         language=doc.language or None,
     )
+
+
+def looks_binary(text: str, sample: int = 65_536) -> bool:
+    """True when control or undecodable characters make up a sizeable share of the text."""
+    head = text[:sample]
+    return bool(head) and len(_JUNK.findall(head)) > MAX_JUNK_SHARE * len(head)
 
 
 def _strip_heading(text: str, title: str | None) -> str:
@@ -65,4 +77,4 @@ def _date(value: str | None) -> date | None:
         parsed = date.fromisoformat(value[:10])
     except ValueError:
         return None
-    return parsed if parsed.year >= 1995 else None
+    return plausible_date(parsed)

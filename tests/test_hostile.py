@@ -1,0 +1,280 @@
+"""Hostile sources: one ingest run over a misbehaving server next to a good source.
+
+Each fault must end within bounded time and memory, be recorded against its source (or page)
+with a clear reason, and leave every item of the good sources stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import resource
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hostile_server import HostileServer, article_text
+
+from policywatch import app, mail, render
+from policywatch.briefing import week_label
+from policywatch.config import FetchSettings, SmtpSettings
+from policywatch.fetch import Fetcher
+from policywatch.models import SourceResult
+
+REPO = Path(__file__).parent.parent
+GOOD = 6  # articles per good site
+
+# (source id, kind, path): the URL is the hostile server's.
+SOURCES = [
+    ("good", "feed", "good/main/feed.xml"),
+    ("reset", "feed", "reset"),
+    ("hang", "feed", "hang"),
+    ("trickle", "feed", "trickle"),
+    ("big10", "feed", "big10"),
+    ("big200", "feed", "big200"),
+    ("gzip-bomb", "feed", "gzip-bomb"),
+    ("redirect-loop", "feed", "redirect-loop-a"),
+    ("redirect-file", "feed", "redirect-file"),
+    ("redirect-ftp", "feed", "redirect-ftp"),
+    ("throttled", "feed", "throttled"),
+    ("throttled-long", "feed", "throttled-long"),
+    ("unavailable", "feed", "unavailable"),
+    ("wrong-type", "feed", "wrong-type"),
+    ("short-body", "feed", "short-body"),
+    ("broken-xml", "feed", "broken.xml"),
+    ("laughs-feed", "feed", "laughs.xml"),
+    ("laughs-sitemap", "sitemap", "laughs-sitemap.xml"),
+    ("laughs-listing", "listing", "laughs.html"),
+    ("tricky", "feed", "tricky.xml"),
+    ("binary", "page", "binary"),
+    ("invalid-utf8", "page", "invalid-utf8"),
+    ("charset-lie", "page", "charset-lie"),
+    ("truncated", "page", "truncated"),
+    ("xss", "page", "good/xss/0.html"),
+]
+
+# Source-level failures and the words their recorded reason must contain.
+SOURCE_ERRORS = {
+    "reset": "connection failed",
+    "hang": "timed out",
+    "trickle": "timed out",
+    "big10": "exceeds the 2000000-byte limit",
+    "big200": "exceeds the 2000000-byte limit",
+    "gzip-bomb": "exceeds the 2000000-byte limit",
+    "redirect-loop": "more than 5 redirects",
+    "redirect-file": "refused non-HTTP URL 'file:///etc/passwd'",
+    "redirect-ftp": "refused non-HTTP URL 'ftp:",
+    "throttled-long": "Retry-After 86400s is too long",
+    "wrong-type": "unsupported content type 'image/png'",
+    "short-body": "connection failed",
+    "broken-xml": "malformed feed",
+}
+
+
+@dataclass
+class Run:
+    server: HostileServer
+    results: dict[str, SourceResult]
+    rows: list[dict[str, Any]]
+    runs: dict[str, Any]
+    seconds: float
+    rss_growth_mb: float
+    env: Path
+
+
+def sources_yaml(server: HostileServer) -> str:
+    lines = [
+        "fetch: {delay: 0, timeout: 2, retries: 1, max_bytes: 2000000, respect_robots: true}",
+        "sources:",
+    ]
+    for sid, kind, path in SOURCES:
+        lines.append(
+            f'  - {{id: {sid}, name: "Site {sid}", kind: {kind}, url: "{server.url(path)}"}}'
+        )
+    return "\n".join(lines) + "\n"
+
+
+@pytest.fixture(scope="module")
+def hostile_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
+    env = tmp_path_factory.mktemp("hostile")
+    with HostileServer(articles_per_site=GOOD) as server, pytest.MonkeyPatch.context() as mp:
+        set_env(mp, env)
+        (env / "sources.yaml").write_text(sources_yaml(server), encoding="utf-8")
+        server.bomb()  # build the bomb before the clock starts
+        ctx = app.load_context()
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        started = time.monotonic()
+        try:
+            results = app.ingest(ctx)
+            seconds = time.monotonic() - started
+            growth = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+            rows = ctx.store.export()
+            runs = {s: ctx.store.recent_runs(s, 1)[0] for s, _k, _p in SOURCES}
+        finally:
+            ctx.close()
+        yield Run(server, {r.source_id: r for r in results}, rows, runs, seconds, growth, env)
+
+
+def set_env(mp: pytest.MonkeyPatch, env: Path) -> None:
+    """The pw_env fixture's settings, for a module-scoped run."""
+    mp.setenv("POLICYWATCH_SOURCES", str(env / "sources.yaml"))
+    mp.setenv("POLICYWATCH_DB_URL", f"sqlite:///{env / 'data' / 'pw.db'}")
+    mp.setenv("POLICYWATCH_DATA_DIR", str(env / "data"))
+    mp.setenv("POLICYWATCH_REPORTS_DIR", str(env / "reports"))
+    mp.setenv("POLICYWATCH_BASELINE_DIR", str(REPO / "baseline"))
+    mp.setenv("POLICYWATCH_WORKERS", "1")
+    for name in ("SMTP_HOST", "MAIL_TO", "TOPICS", "TIMEZONE"):
+        mp.delenv("POLICYWATCH_" + name, raising=False)
+
+
+def rows_under(run: Run, prefix: str) -> dict[str, dict[str, Any]]:
+    base = run.server.url(prefix)
+    return {r["url"].removeprefix(base): r for r in run.rows if r["url"].startswith(base)}
+
+
+def test_run_is_bounded_in_time_and_memory(hostile_run: Run) -> None:
+    # trickle is the slowest: 2 attempts x (3 x 2 s overall timeout) + backoff.
+    assert hostile_run.seconds < 40, hostile_run.seconds
+    # 10 MB and 200 MB bodies and a 256 MB gzip bomb must not be held in memory.
+    assert hostile_run.rss_growth_mb < 150, hostile_run.rss_growth_mb
+    assert set(hostile_run.results) == {sid for sid, _k, _p in SOURCES}
+
+
+def test_good_source_items_all_stored(hostile_run: Run) -> None:
+    good = rows_under(hostile_run, "good/main/")
+    assert sorted(good) == [f"{n}.html" for n in range(GOOD)]
+    for n, row in enumerate(sorted(good.values(), key=lambda r: r["url"])):
+        assert row["status"] == "new", row
+        assert row["title"] == article_text("main", n)[0]
+    assert hostile_run.results["good"].error is None
+    assert hostile_run.results["good"].new == GOOD
+
+
+@pytest.mark.parametrize("source_id", sorted(SOURCE_ERRORS))
+def test_bad_source_recorded_with_reason(hostile_run: Run, source_id: str) -> None:
+    result = hostile_run.results[source_id]
+    assert result.error is not None and SOURCE_ERRORS[source_id] in result.error, result.error
+    assert hostile_run.server.url("") in result.error  # names the URL at fault
+    assert "\n" not in result.error
+    recorded = hostile_run.runs[source_id]
+    assert recorded.error == result.error  # the fetch_runs table keeps the reason
+
+
+@pytest.mark.parametrize("site", ["throttled", "recovered"])
+def test_429_and_503_recover_on_retry(hostile_run: Run, site: str) -> None:
+    sid = {"throttled": "throttled", "recovered": "unavailable"}[site]
+    assert hostile_run.results[sid].error is None
+    assert len(rows_under(hostile_run, f"good/{site}/")) == GOOD
+
+
+def test_entity_bombs_do_not_expand(hostile_run: Run) -> None:
+    for sid in ("laughs-feed", "laughs-sitemap", "laughs-listing"):
+        result = hostile_run.results[sid]
+        assert result.error is None or "malformed" in result.error, result.error
+    for row in hostile_run.rows:
+        assert len(row["title"] or "") <= 500
+        assert "hahahahaha" * 10 not in (row["title"] or "") + (row["text"] or "")
+    # the links inside the bomb documents were still found and fetched
+    for site in ("laughs", "lsmap", "llist"):
+        assert rows_under(hostile_run, f"good/{site}/"), site
+
+
+def page_row(run: Run, path: str) -> dict[str, Any]:
+    return next(r for r in run.rows if r["url"] == run.server.url(path))
+
+
+def test_binary_with_html_type_fails_the_page_with_a_reason(hostile_run: Run) -> None:
+    row = page_row(hostile_run, "binary")
+    assert row["status"] == "failed"
+    assert "binary data, not an HTML page" in row["error"]
+    assert hostile_run.results["binary"].failed == 1
+
+
+def test_invalid_utf8_and_truncated_html_still_extract(hostile_run: Run) -> None:
+    broken = page_row(hostile_run, "invalid-utf8")
+    assert broken["status"] == "new" and "artificial intelligence" in broken["text"]
+    cut = page_row(hostile_run, "truncated")
+    assert cut["status"] == "new" and "artificial intelligence" in cut["text"]
+
+
+def test_charset_lie_decodes_gbk(hostile_run: Run) -> None:
+    row = page_row(hostile_run, "charset-lie")
+    assert "关于促进人工智能安全发展的若干意见" in row["text"]
+    assert row["title"] == "人工智能安全发展意见"
+
+
+def test_feed_oddities_duplicate_guids_dates_and_links(hostile_run: Run) -> None:
+    nodate = rows_under(hostile_run, "good/nodate/")
+    # duplicate GUIDs with different links are both kept; the same link twice is stored once
+    assert sorted(nodate) == ["0.html", "1.html", "2.html"]
+    this_week = week_label(datetime.now(UTC).date())
+    for row in nodate.values():
+        # a 2099 or 1900 feed date is no date: the item belongs to the week it was first seen
+        assert row["published"] is None, row
+        assert row["week"] == this_week
+    # 8 entries: javascript: and mailto: links are dropped at discovery; 2.html with and without
+    # utm_source are two links but one canonical URL, fetched once
+    tricky = hostile_run.results["tricky"]
+    assert tricky.found == 6 and tricky.fetched <= 4, tricky
+    # the link to another (loopback) host was refused, never fetched
+    assert not [r for r in hostile_run.rows if r["url"].startswith(hostile_run.server.other_host)]
+    assert hostile_run.server.hits["/good/foreign/0.html"] == 0
+    assert not [r for r in hostile_run.rows if not r["url"].startswith("http")]
+
+
+def test_no_item_has_an_implausible_date(hostile_run: Run) -> None:
+    latest = date.today() + timedelta(days=2)
+    for row in hostile_run.rows:
+        if row["published"]:
+            assert "1995-01-01" <= row["published"] <= latest.isoformat()
+        assert row["week"] <= week_label(latest)
+
+
+def test_extracted_markup_is_escaped_in_briefing_and_mail(hostile_run: Run) -> None:
+    """A page whose title carries <script>, an onerror attribute and a CRLF header attempt."""
+    row = page_row(hostile_run, "good/xss/0.html")
+    assert row["status"] == "new" and "<script>" in row["title"]
+    with pytest.MonkeyPatch.context() as mp:
+        set_env(mp, hostile_run.env)
+        ctx = app.load_context()
+        try:
+            outcome = app.brief(ctx, row["week"])
+        finally:
+            ctx.close()
+    b = outcome.briefing
+    assert any("<script>" in e.title for e in b.entries)
+    html = render.render_html(b)
+    assert "<script" not in html.lower() and "<img" not in html.lower()
+    assert not re.search(r"<[^>]*onerror", html, re.I)  # only ever escaped text
+    assert "&lt;script&gt;" in html
+    for href in _hrefs(html):
+        assert href.startswith(("http://", "https://", "mailto:", "#")), href
+    smtp = SmtpSettings(host="127.0.0.1", mail_to=("a@example.org",), security="none")
+    msg = mail.build_message(b, html, render.render_text(b), smtp)
+    assert msg["Bcc"] is None and "\n" not in str(msg["Subject"])
+    headers = msg.as_string().split("\r\n\r\n", 1)[0]
+    assert "Bcc" not in headers and "<script" not in headers
+
+
+def _hrefs(html: str) -> list[str]:
+    return re.findall(r'href="([^"]*)"', html)
+
+
+def test_hostile_robots_txt_does_not_block_the_source() -> None:
+    """A robots.txt that never finishes is given up on; the feed itself is still fetched."""
+    settings = FetchSettings(delay=0, timeout=1, retries=0, respect_robots=True)
+
+    async def fetch(server: HostileServer) -> int:
+        async with Fetcher(settings) as fetcher:
+            response = await fetcher.get(server.url("good/robots/feed.xml", host=1))
+            return len(response.body)
+
+    with HostileServer() as server:
+        started = time.monotonic()
+        assert asyncio.run(fetch(server)) > 0
+        assert time.monotonic() - started < 3.5
+        assert server.hits["/robots.txt"] == 1
