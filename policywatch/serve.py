@@ -199,6 +199,8 @@ def run_serve(
         ui = api_url.removesuffix("/").removesuffix("/api")
         echo(f"Prefect UI: {ui}")
         echo(f"PREFECT_API_URL={api_url}")
-        echo("Serving deployments ingest, weekly_briefing, backfill; Ctrl-C to stop.")
+        echo(
+            "Serving the policywatch deployments (ingest, weekly_briefing, backfill); Ctrl-C stops."
+        )
         with contextlib.suppress(KeyboardInterrupt):
             serve_deployments()
