@@ -7,10 +7,10 @@ is a SourceResult with `error` set. Page-level concurrency lives here (asyncio),
 from __future__ import annotations
 
 import asyncio
-import re
 import logging
 import multiprocessing
 import os
+import re
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
@@ -181,23 +181,26 @@ def _select_links(source: Source, links: Sequence[Link], run: IngestRun) -> list
     """Allowed, unseen, in-window links (canonical URL), newest first, capped per source."""
     unique: dict[str, Link] = {}
     for link in links:
-        if source.kind != "page" and not is_allowed_link(link.url, source.host):
-            log.warning(
-                "source %s: refused link %s (private address on a foreign host)",
-                source.id,
-                link.url,
-            )
-            continue
-        if (
-            run.window is not None
-            and link.published is not None
-            and not run.window.contains(link.published)
-        ):
-            continue
-        unique.setdefault(canonical_url(link.url), replace(link))
+        if _wanted(source, link, run.window):
+            unique.setdefault(canonical_url(link.url), link)
     known = run.store.known_urls(unique)
     fresh = [link for key, link in unique.items() if key not in known]
     return fresh[: run.fetch.max_items_per_source]
+
+
+def _wanted(source: Source, link: Link, window: Window | None) -> bool:
+    """Fetch a discovered link if it is safe, in the backfill window and matches link_pattern."""
+    if source.kind == "page":
+        return True
+    if not is_allowed_link(link.url, source.host):
+        log.warning(
+            "source %s: refused link %s (private address, foreign host)", source.id, link.url
+        )
+        return False
+    if window is not None and link.published is not None and not window.contains(link.published):
+        return False
+    # Listings apply link_pattern while parsing; feeds and sitemaps are filtered here.
+    return not source.link_pattern or re.search(source.link_pattern, link.url) is not None
 
 
 async def _fetch_and_process(
