@@ -71,7 +71,9 @@ class Source(_Frozen):
     @classmethod
     def _http_url(cls, value: str) -> str:
         if not re.match(r"^https?://[^/\s:]+(:\d+)?(/\S*)?$", value):
-            raise ValueError("must be an absolute http:// or https:// URL")
+            raise ValueError(
+                "must be an absolute http:// or https:// URL (e.g. https://www.example.gov/news/)"
+            )
         return value
 
     @field_validator("link_pattern")
@@ -81,7 +83,9 @@ class Source(_Frozen):
             try:
                 re.compile(value)
             except re.error as exc:
-                raise ValueError(f"not a valid regular expression ({exc})") from None
+                raise ValueError(
+                    f"not a valid regular expression ({exc}; escape ( [ . ? with a backslash)"
+                ) from None
         return value
 
     @field_validator("link_selector", "next_page")
@@ -91,7 +95,9 @@ class Source(_Frozen):
             try:
                 GenericTranslator().css_to_xpath(value)
             except SelectorError as exc:
-                raise ValueError(f"not a valid CSS selector ({exc})") from None
+                raise ValueError(
+                    f"not a valid CSS selector ({exc}; write it like 'ul.list li a')"
+                ) from None
         return value
 
     @property
@@ -125,24 +131,40 @@ def _host_of(url: str) -> str:
 
 
 def load_sources(path: str | Path) -> SourcesFile:
-    """Read and validate sources.yaml; raise ConfigError with file:line, source and field."""
+    """Read and validate sources.yaml; raise a one-line ConfigError with file:line, source, fix."""
     path = Path(path)
+    try:
+        return _load(path)
+    except ConfigError as exc:
+        raise ConfigError(" ".join(str(exc).split())) from None
+
+
+def _load(path: Path) -> SourcesFile:
     try:
         raw_text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(
             f"{path}: file not found (set POLICYWATCH_SOURCES or create it)"
         ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read ({exc})") from None
-    data, lines = _parse_yaml(path, raw_text)
-    return _validate(path, data, lines)
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a directory (point POLICYWATCH_SOURCES at a file)") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{path}: not UTF-8 text (byte {exc.start}: {exc.reason}; save the file as UTF-8)"
+        ) from None
+    except OSError as exc:
+        raise ConfigError(
+            f"{path}: cannot read ({exc.strerror or exc}; check permissions)"
+        ) from None
+    data, node = _parse_yaml(path, raw_text)
+    return _validate(path, data, node)
 
 
-def _parse_yaml(path: Path, raw_text: str) -> tuple[Any, list[int]]:
-    """Parse YAML and remember the line of each entry under `sources:`."""
+def _parse_yaml(path: Path, raw_text: str) -> tuple[Any, Any]:
+    """Parse YAML, keeping the node tree for line numbers; refuse duplicate keys."""
     try:
         node = yaml.compose(raw_text, Loader=yaml.SafeLoader)
+        _check_duplicate_keys(path, node)
         data = yaml.safe_load(raw_text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -151,50 +173,96 @@ def _parse_yaml(path: Path, raw_text: str) -> tuple[Any, list[int]]:
         raise ConfigError(
             f"{where}: invalid YAML: {problem} (check indentation and quoting)"
         ) from None
-    return data, _source_lines(node)
+    return data, node
 
 
-def _source_lines(node: Any) -> list[int]:
-    if not isinstance(node, yaml.MappingNode):
-        return []
-    for key, value in node.value:
-        if key.value == "sources" and isinstance(value, yaml.SequenceNode):
-            return [item.start_mark.line + 1 for item in value.value]
-    return []
+def _check_duplicate_keys(path: Path, node: Any) -> None:
+    """YAML silently keeps the last of two equal keys; a config file should not."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, yaml.MappingNode):
+            seen: set[str] = set()
+            for key, value in current.value:
+                name = str(key.value)
+                if name in seen:
+                    raise ConfigError(
+                        f"{path}:{key.start_mark.line + 1}: duplicate key {name!r} "
+                        "(a key may appear once per entry; remove one of them)"
+                    )
+                seen.add(name)
+                stack.append(value)
+        elif isinstance(current, yaml.SequenceNode):
+            stack.extend(current.value)
 
 
-def _validate(path: Path, data: Any, lines: list[int]) -> SourcesFile:
+def _line_of(node: Any, loc: list[Any]) -> int | None:
+    """1-based line of the deepest YAML node on the path `loc` (keys and list indexes)."""
+    line = None
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            node = next((v for k, v in node.value if k.value == part), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            node = node.value[part] if part < len(node.value) else None
+        else:
+            node = None
+        if node is None:
+            break
+        line = node.start_mark.line + 1
+    return line
+
+
+def _validate(path: Path, data: Any, node: Any) -> SourcesFile:
     if data is None:
-        data = {}
+        raise ConfigError(f"{path}: file is empty (add a 'sources:' list with at least one source)")
     if not isinstance(data, dict):
-        raise ConfigError(f"{path}: top level must be a mapping with a 'sources:' list")
+        line = f":{node.start_mark.line + 1}" if node is not None else ""
+        raise ConfigError(
+            f"{path}{line}: top level is a {_yaml_type(data)}; it must be a mapping "
+            "with a 'sources:' list (and optionally 'fetch:')"
+        )
     try:
         parsed = SourcesFile.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(_describe(path, data, lines, exc)) from None
-    _check_unique(path, parsed, lines)
+        raise ConfigError(_describe(path, data, node, exc)) from None
+    _check_unique(path, parsed, node)
     return parsed
 
 
-def _describe(path: Path, data: dict[str, Any], lines: list[int], exc: ValidationError) -> str:
-    """Turn pydantic's first error into one line: file:line: source 'x' field 'y': message."""
+def _describe(path: Path, data: dict[str, Any], node: Any, exc: ValidationError) -> str:
+    """Turn pydantic's first error into one line: file:line: source 'x': field 'y': message."""
     err = exc.errors()[0]
     loc = list(err["loc"])
-    where, subject = str(path), ""
+    line = _line_of(node, loc)
+    where = f"{path}:{line}" if line else str(path)
+    subject = ""
     if loc[:1] == ["sources"] and len(loc) >= 2 and isinstance(loc[1], int):
         index = loc[1]
-        if index < len(lines):
-            where = f"{path}:{lines[index]}"
-        entry = (
-            (data.get("sources") or [None])[index]
-            if isinstance(data.get("sources"), list)
-            else None
-        )
+        entries = data.get("sources")
+        entry = entries[index] if isinstance(entries, list) and index < len(entries) else None
         sid = entry.get("id") if isinstance(entry, dict) else None
-        subject = f"source {sid!r}" if sid else f"source #{index + 1}"
+        subject = f"source {sid!r}: " if sid else f"source #{index + 1}: "
         loc = loc[2:]
     field = ".".join(str(p) for p in loc)
-    return f"{where}: {subject + ' ' if subject else ''}{_field_message(field, err)}"
+    return f"{where}: {subject}{_field_message(field, err)}"
+
+
+# Hints for pydantic error types: what the value should look like.
+_TYPE_HINTS = {
+    "int_parsing": "use a whole number, e.g. 5",
+    "int_type": "use a whole number, e.g. 5",
+    "int_from_float": "use a whole number, e.g. 5",
+    "float_parsing": "use a number, e.g. 1.5",
+    "float_type": "use a number, e.g. 1.5",
+    "bool_parsing": "use true or false",
+    "bool_type": "use true or false",
+    "string_type": "use a quoted string",
+    "tuple_type": "use a list, e.g. [a, b]",
+    "list_type": "use a list, e.g. [a, b]",
+    "dict_type": "use a mapping of key: value pairs",
+    "model_type": "use a mapping of key: value pairs",
+    "model_attributes_type": "use a mapping of key: value pairs",
+}
 
 
 def _field_message(field: str, err: Any) -> str:
@@ -203,19 +271,34 @@ def _field_message(field: str, err: Any) -> str:
         return f"unknown key {field!r} (remove it or check its spelling)"
     if kind == "missing":
         return f"missing required field {field!r} (add it)"
-    if kind == "literal_error":
-        return f"field {field!r}: {msg}"
-    return f"field {field!r}: {msg}" if field else msg
+    if field == "sources" and kind in ("tuple_type", "list_type"):
+        return "'sources' must be a list of entries, each starting with '- id: ...'"
+    if not field and kind in ("model_type", "dict_type", "model_attributes_type"):
+        got = _yaml_type(err.get("input"))
+        return f"expected a mapping with id, name, kind and url, got a {got}"
+    hint = _TYPE_HINTS.get(kind)
+    if hint is None and kind in ("greater_than", "greater_than_equal", "less_than_equal"):
+        hint = "change the value"
+    text = f"{msg} ({hint})" if hint else msg
+    return f"field {field!r}: {text}" if field else text
 
 
-def _check_unique(path: Path, parsed: SourcesFile, lines: list[int]) -> None:
+def _yaml_type(value: Any) -> str:
+    if isinstance(value, list):
+        return "list"
+    if isinstance(value, dict):
+        return "mapping"
+    return "string" if isinstance(value, str) else type(value).__name__
+
+
+def _check_unique(path: Path, parsed: SourcesFile, node: Any) -> None:
     seen: dict[str, int] = {}
     for index, source in enumerate(parsed.sources):
         if source.id in seen:
-            line = lines[index] if index < len(lines) else "?"
+            line = _line_of(node, ["sources", index]) or "?"
             raise ConfigError(
                 f"{path}:{line}: source {source.id!r}: duplicate id (also at source "
-                f"#{seen[source.id] + 1}; ids must be unique)"
+                f"#{seen[source.id] + 1}; ids must be unique, rename one)"
             )
         seen[source.id] = index
 
