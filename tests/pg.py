@@ -9,6 +9,7 @@ As root, initdb and postgres run as the `postgres` user (they refuse to run as r
 
 from __future__ import annotations
 
+import glob
 import itertools
 import os
 import pwd
@@ -21,13 +22,14 @@ from pathlib import Path
 
 import pytest
 
-BIN_DIRS = ("/usr/lib/postgresql/15/bin", "/usr/lib/postgresql/16/bin", "/usr/local/bin")
+DEBIAN_BIN_DIRS = "/usr/lib/postgresql/*/bin"  # Debian/Ubuntu: one per major version
 _counter = itertools.count(1)
 
 
 def find_bin_dir() -> Path | None:
-    """A directory holding initdb and pg_ctl: POLICYWATCH_PG_BIN, Debian's, or on PATH."""
-    candidates = [os.environ.get("POLICYWATCH_PG_BIN", ""), *BIN_DIRS]
+    """A directory holding initdb and pg_ctl: POLICYWATCH_PG_BIN, Debian's newest, or on PATH."""
+    debian = sorted(glob.glob(DEBIAN_BIN_DIRS), key=_major_version, reverse=True)
+    candidates = [os.environ.get("POLICYWATCH_PG_BIN", ""), *debian]
     on_path = shutil.which("initdb")
     if on_path:
         candidates.append(str(Path(on_path).parent))
@@ -35,6 +37,11 @@ def find_bin_dir() -> Path | None:
         if (Path(folder) / "initdb").exists() and (Path(folder) / "pg_ctl").exists():
             return Path(folder)
     return None
+
+
+def _major_version(bin_dir: str) -> int:
+    version = Path(bin_dir).parent.name
+    return int(version) if version.isdigit() else 0
 
 
 def _unavailable(reason: str) -> None:
