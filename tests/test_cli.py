@@ -68,9 +68,13 @@ def test_bad_week_is_a_one_line_error(stored: Path) -> None:
 
 def test_brief_sends_once_then_refuses(stored: Path, sites: SiteServer, smtp_server) -> None:  # type: ignore[no-untyped-def]
     week = week_label(sites.anchor)
-    env = dict(os.environ, POLICYWATCH_SMTP_HOST=smtp_server.host,
-               POLICYWATCH_SMTP_PORT=str(smtp_server.port), POLICYWATCH_SMTP_SECURITY="none",
-               POLICYWATCH_MAIL_TO="analyst@example.org")
+    env = dict(
+        os.environ,
+        POLICYWATCH_SMTP_HOST=smtp_server.host,
+        POLICYWATCH_SMTP_PORT=str(smtp_server.port),
+        POLICYWATCH_SMTP_SECURITY="none",
+        POLICYWATCH_MAIL_TO="analyst@example.org",
+    )
     first = run_cli("brief", "--week", week, "--send", env=env)
     assert first.returncode == 0, first.stderr
     second = run_cli("brief", "--week", week, "--send", env=env)
