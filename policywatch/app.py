@@ -133,7 +133,7 @@ def _deliver(
         why = (
             "already sent"
             if previous == "sent"
-            else "a previous send was interrupted (may have arrived)"
+            else "is being sent by another run, or an earlier send was cut off (may have arrived)"
         )
         return BriefOutcome(b, paths, False, note=f"{b.week} {why}; use --resend to send again")
     message = mail.build_message(b, html, text, smtp, message_id=msg_id)
