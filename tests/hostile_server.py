@@ -25,6 +25,7 @@ from types import TracebackType
 from urllib.parse import urlsplit
 
 MB = 1 << 20
+ARTICLES_DUP_AT = 5  # on `*-dup` sites, article 5 is a copy of article 0
 CHUNK = 64 * 1024
 BOMB_BYTES = 256 * MB  # what the gzip bomb expands to (compressed: ~260 kB)
 
@@ -218,7 +219,13 @@ TOPICS = (
 
 
 def article_text(site: str, n: int) -> tuple[str, list[str]]:
-    """Headline and paragraphs of generated article n of site: distinct, on AI policy."""
+    """Headline and paragraphs of generated article n of site: distinct, on AI policy.
+
+    On sites named `*-dup` the last article reprints article 0 under a new headline.
+    """
+    if site.endswith("-dup") and n == ARTICLES_DUP_AT:
+        _title, paragraphs = article_text(site, 0)
+        return f"Reprint: {_title}", paragraphs
     rng = random.Random(f"{site}/{n}")
     topic = TOPICS[(n + len(site)) % len(TOPICS)]
     title = f"Regulator issues {topic} rules, notice {site.upper()}-{n:03d}"
@@ -260,6 +267,11 @@ def good_feed(ex: Exchange, site: str) -> bytes:
         items.append(
             f"<item><title>{title}</title><link>{link}</link><guid>{site}-{n}</guid>"
             f"<pubDate>{stamp}</pubDate></item>"
+        )
+    if site.endswith("-dup"):  # and a link that is always missing: a `failed` item
+        items.append(
+            f"<item><title>Gone</title><link>{ex.server.url(f'good/{site}/999.html')}"
+            "</link><guid>gone</guid></item>"
         )
     return _rss("".join(items)).encode()
 
