@@ -11,6 +11,8 @@ import logging
 import multiprocessing
 import os
 import re
+import threading
+import weakref
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
@@ -50,20 +52,40 @@ class Window:
 
 
 class Extractor:
-    """Runs process_page in worker processes (or in a thread when workers == 1)."""
+    """Runs process_page in worker processes (or in a thread when workers == 1).
+
+    Workers fork from a forkserver that has already imported the extraction code, and are
+    started at once so their start-up overlaps discovery. `slot()` bounds the pages fetched but
+    not yet extracted, so memory does not grow with the number of pages.
+    """
 
     def __init__(self, workers: int, lexicon: Lexicon, baseline: tuple[BaselineDoc, ...]) -> None:
         self.workers = workers if workers > 0 else (os.cpu_count() or 1)
+        self.ahead = 4 * self.workers + 16  # pages in flight (fetching or queued) per event loop
         self._pool: ProcessPoolExecutor | None = None
+        self._slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore]
+        self._slots = weakref.WeakKeyDictionary()
+        self._slots_lock = threading.Lock()
         init_worker(lexicon, baseline)
         if self.workers > 1:
             context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["policywatch.worker"])
             self._pool = ProcessPoolExecutor(
                 self.workers,
                 mp_context=context,
                 initializer=init_worker,
                 initargs=(lexicon, baseline),
             )
+            for _ in range(self.workers):  # each submit starts one worker process
+                self._pool.submit(os.getpid)
+
+    def slot(self) -> asyncio.Semaphore:
+        """Hold from before the fetch until extracted: bounds page bodies in memory."""
+        loop = asyncio.get_running_loop()
+        with self._slots_lock:
+            if loop not in self._slots:
+                self._slots[loop] = asyncio.Semaphore(self.ahead)
+            return self._slots[loop]
 
     async def run(self, job: PageJob) -> PageResult:
         if self._pool is None:
@@ -207,20 +229,21 @@ async def _fetch_and_process(
     fetcher: Fetcher, run: IngestRun, source: Source, link: Link
 ) -> PageResult:
     guard = None if source.kind == "page" else _guard(source)
-    try:
-        response = await fetcher.get(link.url, guard=guard, delay=source.delay)
-    except PolicywatchError as exc:
-        return PageResult(link.url, error=str(exc))
-    job = PageJob(
-        url=link.url,
-        body=response.body,
-        charset=response.charset,
-        fallback_title=link.title,
-        source_region=source.region,
-        include=source.include,
-        exclude=source.exclude,
-    )
-    return await run.extractor.run(job)
+    async with run.extractor.slot():
+        try:
+            response = await fetcher.get(link.url, guard=guard, delay=source.delay)
+        except PolicywatchError as exc:
+            return PageResult(link.url, error=str(exc))
+        job = PageJob(
+            url=link.url,
+            body=response.body,
+            charset=response.charset,
+            fallback_title=link.title,
+            source_region=source.region,
+            include=source.include,
+            exclude=source.exclude,
+        )
+        return await run.extractor.run(job)
 
 
 def _guard(source: Source) -> Callable[[str], bool]:
