@@ -89,6 +89,7 @@ class HostileServer:
     anchor: date = field(default_factory=lambda: _last_monday())
     articles_per_site: int = 6
     article_delay: float = 0.0  # seconds every /good/ article response waits (crash tests)
+    site_delays: dict[str, float] = field(default_factory=dict)  # per good site, overrides it
     port: int = 0
     hits: collections.Counter[str] = field(default_factory=collections.Counter)
 
@@ -294,8 +295,9 @@ async def serve_good(ex: Exchange) -> None:
     stem = leaf.removesuffix(".html")
     if not stem.isdigit() or int(stem) >= ex.server.articles_per_site + 2:
         return await ex.send(404, b"<h1>404</h1>")
-    if ex.server.article_delay:
-        await asyncio.sleep(ex.server.article_delay)
+    delay = ex.server.site_delays.get(site, ex.server.article_delay)
+    if delay:
+        await asyncio.sleep(delay)
     day = ex.server.anchor + timedelta(days=int(stem) % 7)
     html = article_html(site, int(stem), day)
     if site.startswith("nodate"):  # no date on the page: the feed's date (or none) decides
