@@ -1,0 +1,65 @@
+"""Smoke tests: every benchmark script runs in its quick mode and prints its figure lines.
+
+Figures are not checked (this machine is shared and noisy); that the scripts still run against
+the current code, and report what BENCHMARKS.md quotes, is. Together they take about a minute.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+
+
+def run_bench(script: str, *args: str, timeout: float = 150) -> str:
+    """Run a bench script with this interpreter; its stdout, failing the test on exit != 0."""
+    proc = subprocess.run(
+        [sys.executable, str(BENCH / script), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
+    )
+    assert proc.returncode == 0, f"{script} failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-3000:]}"
+    return proc.stdout
+
+
+NUMBER = r"\d+(?:\.\d+)?"
+
+
+def test_ingest_quick_prints_every_figure() -> None:
+    out = run_bench("ingest.py", "--quick")
+    for pattern in (
+        rf"^floor: .* -> {NUMBER} pages/s",
+        rf"^peer: trafilatura CLI .* -> {NUMBER} pages/s",
+        rf"^prefect server start .*: {NUMBER} s",
+        rf"^policywatch: {NUMBER} s -> {NUMBER} pages/s",
+        rf"^ratio policywatch/floor: {NUMBER}",
+        rf"^ratio policywatch/peer: {NUMBER}",
+        rf"^peak RSS: {NUMBER} MB policywatch process tree",
+        rf"^prefect overhead: -?{NUMBER} ms per task run \(1 task runs",
+    ):
+        assert re.search(pattern, out, re.MULTILINE), f"missing {pattern!r} in:\n{out}"
+    stored = re.search(r"stored \{(.*)\}", out)
+    assert stored and "'new'" in stored.group(1), out  # pages went all the way into the store
+
+
+def test_dedup_scale_quick() -> None:
+    out = run_bench("dedup_scale.py", "--quick")
+    assert re.search(rf"candidates/lookup {NUMBER}, correct \d+/\d+", out), out
+    assert re.search(rf"lookup \(SQL\+compare\)\s+median {NUMBER} ms", out), out
+
+
+def test_dedup_quality_quick() -> None:
+    out = run_bench("dedup_quality.py", "--quick")
+    assert re.search(rf"fingerprint {NUMBER} ms", out), out
+    assert "Targets recall" in out, out
+
+
+def test_relevance_quality_quiet() -> None:
+    out = run_bench("relevance_quality.py", "--quiet")
+    assert re.search(rf"\[heldout\] items=\d+ precision={NUMBER} recall={NUMBER}", out), out
