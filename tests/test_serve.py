@@ -82,18 +82,28 @@ class Serve:
         return False
 
     def run(self, name: str, parameters: dict[str, Any]) -> str:
+        """Create a flow run; a loaded 2-core CI box makes the server answer 503 now and then."""
         deployment = self.deployment(name)
-        response = httpx.post(
-            f"{self.api}/deployments/{deployment['id']}/create_flow_run",
-            json={"parameters": parameters},
-        )
+        url = f"{self.api}/deployments/{deployment['id']}/create_flow_run"
+        for attempt in range(8):
+            try:
+                response = httpx.post(url, json={"parameters": parameters}, timeout=30)
+            except httpx.TimeoutException:
+                time.sleep(1 + attempt)
+                continue
+            if response.status_code < 500:
+                break
+            time.sleep(1 + attempt)
         response.raise_for_status()
         return str(response.json()["id"])
 
     def wait(self, run_id: str) -> dict[str, Any]:
         deadline = time.monotonic() + RUN_TIMEOUT
         while time.monotonic() < deadline:
-            run = httpx.get(f"{self.api}/flow_runs/{run_id}").json()
+            try:
+                run = httpx.get(f"{self.api}/flow_runs/{run_id}", timeout=30).json()
+            except (httpx.TimeoutException, ValueError):
+                continue
             if run["state"]["type"] in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED"):
                 return dict(run)
             time.sleep(1)
