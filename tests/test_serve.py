@@ -103,6 +103,7 @@ class Serve:
             try:
                 run = httpx.get(f"{self.api}/flow_runs/{run_id}", timeout=30).json()
             except (httpx.TimeoutException, ValueError):
+                time.sleep(1)
                 continue
             if run["state"]["type"] in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED"):
                 return dict(run)
