@@ -495,6 +495,17 @@ async def xss_article(ex: Exchange) -> None:
     await ex.send(200, html.encode())
 
 
+async def layout_change(ex: Exchange) -> None:
+    """A listing whose first version links articles; later versions render links by script."""
+    if ex.server.hits[ex.path] == 1:
+        items = "".join(f"<li><a href='/good/layout/{n}.html'>Story {n}</a></li>" for n in range(3))
+        return await ex.send(
+            200, f"<html><body><ul class='list'>{items}</ul></body></html>".encode()
+        )
+    body = "<html><body><div id='app'></div><script src='/bundle.js'></script></body></html>"
+    await ex.send(200, body.encode())
+
+
 async def not_found(ex: Exchange) -> None:
     await ex.send(404, b"<h1>404</h1>")
 
@@ -524,6 +535,7 @@ ROUTES: dict[str, Handler] = {
     "/laughs-sitemap.xml": laughs_sitemap,
     "/laughs.html": laughs_listing,
     "/tricky.xml": tricky_feed,
+    "/layout.html": layout_change,
     "/good/xss/0.html": xss_article,
 }
 
