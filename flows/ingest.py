@@ -7,11 +7,13 @@ from datetime import date
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.futures import PrefectFuture, as_completed
 
 from policywatch import app
 from policywatch.config import Source, SourcesFile
 from policywatch.models import SourceResult
 from policywatch.pipeline import IngestRun, Window
+from policywatch.progress import SourceProgress
 
 # Live run state, shared with task threads by run id: never passed into tasks (not hashable).
 _RUNS: dict[str, tuple[app.Context, IngestRun]] = {}
@@ -46,13 +48,22 @@ def ingest(
     try:
         chosen = select_sources(ctx.sources, sources, tags, exclude_tags)
         futures = [ingest_source_task.submit(s.id, run.run_id) for s in chosen]
-        results = [f.result() for f in futures]
+        results = _collect(futures)
     finally:
         _RUNS.pop(run.run_id, None)
         run.extractor.close()
         ctx.close()
     _report(results)
     return results
+
+
+def _collect(futures: list[PrefectFuture[SourceResult]]) -> list[SourceResult]:
+    """Results in submission order, with live progress on a terminal as sources finish."""
+    progress = SourceProgress(len(futures))
+    for future in as_completed(futures):
+        progress.update(future.result())
+    progress.close()
+    return [f.result() for f in futures]
 
 
 def select_sources(
