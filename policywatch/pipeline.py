@@ -23,7 +23,7 @@ from policywatch.baseline import BaselineDoc
 from policywatch.classify import Lexicon
 from policywatch.config import FetchSettings, Source
 from policywatch.discover import next_page_url, parse_feed, parse_listing, parse_sitemap
-from policywatch.errors import PolicywatchError
+from policywatch.errors import DiscoveryError, PolicywatchError
 from policywatch.fetch import Fetcher, Response, Validators
 from policywatch.models import Link, SourceResult
 from policywatch.store import Candidate, Store, Stored
@@ -135,6 +135,8 @@ async def _ingest(source: Source, run: IngestRun, started: datetime) -> SourceRe
         links, validators = await discover_links(
             source, fetcher, run.store, backfill=run.window is not None
         )
+        if not links and validators is not None and source.kind == "listing":
+            await _check_layout(source, run)
         todo = await asyncio.to_thread(_select_links, source, links, run)
         results = await asyncio.gather(
             *(_fetch_and_process(fetcher, run, source, link) for link in todo)
@@ -143,6 +145,17 @@ async def _ingest(source: Source, run: IngestRun, started: datetime) -> SourceRe
     if validators is not None and len(todo) < run.fetch.max_items_per_source:
         await asyncio.to_thread(run.store.save_validators, source.url, validators)
     return _summarise(source, started, len(links), results, stored)
+
+
+NO_LINKS = "listing yielded no links (layout changed?)"
+
+
+async def _check_layout(source: Source, run: IngestRun) -> None:
+    """A listing that found links on its last good run and none now was probably redesigned."""
+    history = await asyncio.to_thread(run.store.recent_runs, source.id, 50)
+    last_good = next((r for r in history if r.error is None), None)
+    if last_good is not None and last_good.found > 0:
+        raise DiscoveryError(source.url, NO_LINKS)
 
 
 async def discover_links(

@@ -329,6 +329,8 @@ def test_source_failing_three_runs_is_flagged_in_briefing_and_check(
     assert flagged["images"].consecutive_failures == FAILING_RUNS_FLAG == 3
     assert "unsupported content type 'image/png'" in flagged["images"].error
     assert "good" not in flagged
+    assert "layout changed?" in flagged["redesign"].error  # zero links after finding some
+    assert flagged["redesign"].consecutive_failures == 2
     footer = outcome.paths["md"].read_text(encoding="utf-8").split("Source health", 1)[1]
     assert "Image Host" in footer and "failing for 3 runs in a row" in footer
     html = outcome.paths["html"].read_text(encoding="utf-8")
@@ -342,11 +344,6 @@ def test_source_failing_three_runs_is_flagged_in_briefing_and_check(
     assert lines["redesign"].startswith("FAIL") and "layout changed?" in lines["redesign"]
 
 
-@pytest.mark.xfail(
-    reason="needs policywatch/pipeline.py to record a listing that suddenly yields no links "
-    "as a failed run (see RELIABILITY.md, 'Layout change'); remove this mark once it does",
-    strict=False,
-)
 def test_listing_that_suddenly_yields_no_links_is_a_failed_run(
     health_env: tuple[HostileServer, list[list[SourceResult]]],
 ) -> None:
