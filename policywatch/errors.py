@@ -14,31 +14,29 @@ class ConfigError(PolicywatchError):
     """A configuration file or environment variable is invalid."""
 
 
-class FetchError(PolicywatchError):
+class UrlError(PolicywatchError):
+    """An error about one URL: the message is `URL: reason`, both kept as attributes."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(f"{url}: {reason}")
+        self.url = url
+        self.reason = reason
+
+    def __reduce__(self) -> tuple[type[UrlError], tuple[str, str]]:
+        """Pickle with both arguments (errors cross process boundaries)."""
+        return (type(self), (self.url, self.reason))
+
+
+class FetchError(UrlError):
     """A URL could not be fetched (network, HTTP status, size, type, robots.txt)."""
 
-    def __init__(self, url: str, reason: str) -> None:
-        super().__init__(f"{url}: {reason}")
-        self.url = url
-        self.reason = reason
 
-
-class DiscoveryError(PolicywatchError):
+class DiscoveryError(UrlError):
     """A feed, sitemap or listing could not be parsed into links."""
 
-    def __init__(self, url: str, reason: str) -> None:
-        super().__init__(f"{url}: {reason}")
-        self.url = url
-        self.reason = reason
 
-
-class ExtractError(PolicywatchError):
+class ExtractError(UrlError):
     """trafilatura found no usable main text in a page."""
-
-    def __init__(self, url: str, reason: str) -> None:
-        super().__init__(f"{url}: {reason}")
-        self.url = url
-        self.reason = reason
 
 
 class StoreError(PolicywatchError):
