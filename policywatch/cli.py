@@ -172,13 +172,14 @@ def sources_check(
 ) -> None:
     """Validate sources.yaml, then probe each source and print what it found or why it failed."""
     from policywatch.config import load_sources, settings_from_env
-    from policywatch.health import probe_sources
 
     settings = settings_from_env()
     cfg = load_sources(settings.sources_path)
     typer.echo(f"{settings.sources_path}: OK, {len(cfg.sources)} sources", err=True)
     if offline:
         return
+    from policywatch.health import probe_sources  # loads trafilatura: only when probing
+
     rows = probe_sources(cfg, settings, source or [])
     for row in rows:
         typer.echo(row.line())

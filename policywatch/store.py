@@ -323,9 +323,12 @@ class Store:
             return list(conn.execute(query).all())
 
     def runs_between(self, start: datetime, end: datetime) -> list[Any]:
+        """Fetch runs started in [start, end), oldest first (health keeps the latest error)."""
         with self.read() as conn:
-            query = select(schema.fetch_runs).where(
-                schema.fetch_runs.c.started >= start, schema.fetch_runs.c.started < end
+            query = (
+                select(schema.fetch_runs)
+                .where(schema.fetch_runs.c.started >= start, schema.fetch_runs.c.started < end)
+                .order_by(schema.fetch_runs.c.started, schema.fetch_runs.c.id)
             )
             return list(conn.execute(query).all())
 
