@@ -29,17 +29,22 @@ def sites() -> Iterator[SiteServer]:
         yield server
 
 
+def isolate_env(mp: pytest.MonkeyPatch, root: Path) -> None:
+    """Point every POLICYWATCH_* path under root; one extraction worker; no SMTP."""
+    mp.setenv("POLICYWATCH_SOURCES", str(root / "sources.yaml"))
+    mp.setenv("POLICYWATCH_DB_URL", f"sqlite:///{root / 'data' / 'pw.db'}")
+    mp.setenv("POLICYWATCH_DATA_DIR", str(root / "data"))
+    mp.setenv("POLICYWATCH_REPORTS_DIR", str(root / "reports"))
+    mp.setenv("POLICYWATCH_BASELINE_DIR", str(REPO / "baseline"))
+    mp.setenv("POLICYWATCH_WORKERS", "1")
+    for name in ("SMTP_HOST", "MAIL_TO", "TOPICS", "TIMEZONE"):
+        mp.delenv("POLICYWATCH_" + name, raising=False)
+
+
 @pytest.fixture()
 def pw_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Point every POLICYWATCH_* path at tmp_path; returns tmp_path."""
-    monkeypatch.setenv("POLICYWATCH_SOURCES", str(tmp_path / "sources.yaml"))
-    monkeypatch.setenv("POLICYWATCH_DB_URL", f"sqlite:///{tmp_path / 'data' / 'pw.db'}")
-    monkeypatch.setenv("POLICYWATCH_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("POLICYWATCH_REPORTS_DIR", str(tmp_path / "reports"))
-    monkeypatch.setenv("POLICYWATCH_BASELINE_DIR", str(REPO / "baseline"))
-    monkeypatch.setenv("POLICYWATCH_WORKERS", "1")
-    for name in ("SMTP_HOST", "MAIL_TO", "TOPICS", "TIMEZONE"):
-        monkeypatch.delenv("POLICYWATCH_" + name, raising=False)
+    """An isolated policywatch environment under tmp_path; returns tmp_path."""
+    isolate_env(monkeypatch, tmp_path)
     return tmp_path
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import isolate_env
 from hostile_server import HostileServer, article_text
 
 from policywatch import app, mail, render
@@ -105,7 +106,7 @@ def sources_yaml(server: HostileServer) -> str:
 def hostile_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
     env = tmp_path_factory.mktemp("hostile")
     with HostileServer(articles_per_site=GOOD) as server, pytest.MonkeyPatch.context() as mp:
-        set_env(mp, env)
+        isolate_env(mp, env)
         (env / "sources.yaml").write_text(sources_yaml(server), encoding="utf-8")
         server.bomb()  # build the bomb before the clock starts
         ctx = app.load_context()
@@ -120,18 +121,6 @@ def hostile_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
         finally:
             ctx.close()
         yield Run(server, {r.source_id: r for r in results}, rows, runs, seconds, growth, env)
-
-
-def set_env(mp: pytest.MonkeyPatch, env: Path) -> None:
-    """The pw_env fixture's settings, for a module-scoped run."""
-    mp.setenv("POLICYWATCH_SOURCES", str(env / "sources.yaml"))
-    mp.setenv("POLICYWATCH_DB_URL", f"sqlite:///{env / 'data' / 'pw.db'}")
-    mp.setenv("POLICYWATCH_DATA_DIR", str(env / "data"))
-    mp.setenv("POLICYWATCH_REPORTS_DIR", str(env / "reports"))
-    mp.setenv("POLICYWATCH_BASELINE_DIR", str(REPO / "baseline"))
-    mp.setenv("POLICYWATCH_WORKERS", "1")
-    for name in ("SMTP_HOST", "MAIL_TO", "TOPICS", "TIMEZONE"):
-        mp.delenv("POLICYWATCH_" + name, raising=False)
 
 
 def rows_under(run: Run, prefix: str) -> dict[str, dict[str, Any]]:
@@ -242,7 +231,7 @@ def test_extracted_markup_is_escaped_in_briefing_and_mail(hostile_run: Run) -> N
     row = page_row(hostile_run, "good/xss/0.html")
     assert row["status"] == "new" and "<script>" in row["title"]
     with pytest.MonkeyPatch.context() as mp:
-        set_env(mp, hostile_run.env)
+        isolate_env(mp, hostile_run.env)
         ctx = app.load_context()
         try:
             outcome = app.brief(ctx, row["week"])
