@@ -9,12 +9,14 @@ from policywatch import app, briefing, render
 
 
 @flow(name="weekly_briefing")
-def weekly_briefing(week: str | None = None, send: bool = True, resend: bool = False) -> str:
+def weekly_briefing(
+    week: str | None = None, send: bool = True, resend: bool = False, group_by: str = "topic"
+) -> str:
     """Brief the given ISO week (default: the last complete one) and publish it as an artifact."""
     ctx = app.load_context()
     try:
         week = week or briefing.last_complete_week(ctx.settings.timezone)
-        outcome = app.brief(ctx, week, send=send, resend=resend)
+        outcome = app.brief(ctx, week, send=send, resend=resend, group_by=group_by)
     finally:
         ctx.close()
     get_run_logger().info("briefing %s: %d new; %s", week, outcome.briefing.new_count, outcome.note)

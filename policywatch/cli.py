@@ -252,10 +252,11 @@ def run(
         str | None, typer.Option(help="ISO week (default: last complete week).")
     ] = None,
     send: Annotated[bool, typer.Option("--send/--no-send")] = True,
+    group_by: Annotated[str, typer.Option(help="topic or region")] = "topic",
 ) -> None:
     """The weekly main job: ingest every source, then brief and send the week."""
     _ingest_quietly()
-    brief(week=week, send=send, resend=False, group_by="topic")
+    brief(week=week, send=send, resend=False, group_by=group_by)
 
 
 def _ingest_quietly() -> None:
