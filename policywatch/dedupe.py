@@ -158,24 +158,41 @@ def fingerprint(text: str) -> Fingerprint:
     return Fingerprint(digest, tuple(keys.view(np.int64).tolist()), int(hashes.size))
 
 
-def compare(text_a: str, text_b: str) -> Match | None:
-    """Verify whether a new text (a) duplicates a stored candidate (b), cheapest layer first."""
-    lines_a, lines_b = _lines(text_a), _lines(text_b)
-    full_a, full_b = _join(lines_a), _join(lines_b)
-    if full_a and full_a == full_b:
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A text normalised and shingled once, to compare against many candidates."""
+
+    full: str  # normalise_text(text)
+    content: U64  # shingles of the content lines
+    long_enough: bool  # enough words for the near and containment layers
+
+
+def prepare(text: str | Prepared) -> Prepared:
+    """Normalise and shingle a text once (idempotent on a Prepared)."""
+    if isinstance(text, Prepared):
+        return text
+    lines = _lines(text)
+    content, long_enough = _shingle_array(_content(lines))
+    return Prepared(_join(lines), content, long_enough)
+
+
+def compare(text_a: str | Prepared, text_b: str | Prepared) -> Match | None:
+    """Verify whether a new text (a) duplicates a stored candidate (b), cheapest layer first.
+
+    Pass `prepare(text)` for a text compared with many candidates: it is shingled once.
+    """
+    a, b = prepare(text_a), prepare(text_b)
+    if a.full and a.full == b.full:
         return Match("exact", 1.0)
-    content_a, long_a = _shingle_array(_content(lines_a))
-    content_b, long_b = _shingle_array(_content(lines_b))
-    if not (long_a and long_b):
+    if not (a.long_enough and b.long_enough):
         return None
-    jaccard = _jaccard(content_a, content_b)
+    jaccard = _jaccard(a.content, b.content)
     if jaccard >= NEAR_DUPLICATE_JACCARD:
         return Match("near", jaccard)
-    if content_a.size > content_b.size:  # containment of the smaller in the larger
-        content_a, content_b, full_b = content_b, content_a, full_a
-    if content_a.size < CONTAINMENT_MIN_SIZE_RATIO * content_b.size:
-        return None
-    containment = _contained(content_a, _shingle_array([full_b])[0])
+    small, large = (b, a) if a.content.size > b.content.size else (a, b)
+    if small.content.size < CONTAINMENT_MIN_SIZE_RATIO * large.content.size:
+        return None  # containment of the smaller in the larger
+    containment = _contained(small.content, _shingle_array([large.full])[0])
     return Match("containment", containment) if containment >= CONTAINMENT_THRESHOLD else None
 
 

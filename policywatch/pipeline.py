@@ -138,10 +138,7 @@ async def _ingest(source: Source, run: IngestRun, started: datetime) -> SourceRe
         if not links and validators is not None and source.kind == "listing":
             await _check_layout(source, run)
         todo = await asyncio.to_thread(_select_links, source, links, run)
-        results = await asyncio.gather(
-            *(_fetch_and_process(fetcher, run, source, link) for link in todo)
-        )
-    stored = await _store_results(source, todo, results, run)
+        results, stored = await _process_and_store(fetcher, source, todo, run)
     if validators is not None and len(todo) < run.fetch.max_items_per_source:
         await asyncio.to_thread(run.store.save_validators, source.url, validators)
     return _summarise(source, started, len(links), results, stored)
@@ -240,13 +237,14 @@ def _wanted(source: Source, link: Link, window: Window | None) -> bool:
 
 async def _fetch_and_process(
     fetcher: Fetcher, run: IngestRun, source: Source, link: Link
-) -> PageResult:
+) -> tuple[Link, PageResult]:
+    """Fetch one page and extract it in a worker; errors become a failed PageResult."""
     guard = None if source.kind == "page" else _guard(source)
     async with run.extractor.slot():
         try:
             response = await fetcher.get(link.url, guard=guard, delay=source.delay)
         except PolicywatchError as exc:
-            return PageResult(link.url, error=str(exc))
+            return link, PageResult(link.url, error=str(exc))
         job = PageJob(
             url=link.url,
             body=response.body,
@@ -256,7 +254,7 @@ async def _fetch_and_process(
             include=source.include,
             exclude=source.exclude,
         )
-        return await run.extractor.run(job)
+        return link, await run.extractor.run(job)
 
 
 def _guard(source: Source) -> Callable[[str], bool]:
@@ -264,24 +262,59 @@ def _guard(source: Source) -> Callable[[str], bool]:
     return lambda url: is_allowed_link(url, source.host)
 
 
-async def _store_results(
-    source: Source, links: Sequence[Link], results: Sequence[PageResult], run: IngestRun
-) -> list[Stored]:
-    now = datetime.now(UTC)
-    candidates = [
-        _candidate(source, link, result, now, run)
-        for link, result in zip(links, results, strict=True)
-        if _in_window(result, link, run.window)
+async def _process_and_store(
+    fetcher: Fetcher, source: Source, links: Sequence[Link], run: IngestRun
+) -> tuple[list[PageResult], list[Stored]]:
+    """Fetch and extract pages concurrently; store each batch of STORE_BATCH as it completes,
+    so database work overlaps extraction. Oldest pages go first, so originals precede copies."""
+    ordered = sorted(links, key=lambda link: link.published or date.max)
+    tasks = [
+        asyncio.create_task(_fetch_and_process(fetcher, run, source, link)) for link in ordered
     ]
-    # Earliest-published first, so within a batch the original becomes the story's `new` item.
-    candidates.sort(
-        key=lambda c: (c.article is None, (c.article and c.article.published) or date.max)
+    writer = _BatchWriter(source, run)
+    results: list[PageResult] = []
+    for next_done in asyncio.as_completed(tasks):
+        link, result = await next_done
+        results.append(result)
+        await writer.add(link, result)
+    return results, await writer.finish()
+
+
+class _BatchWriter:
+    """Collects finished pages and stores them in batches, one batch at a time, in a thread."""
+
+    def __init__(self, source: Source, run: IngestRun) -> None:
+        self.source, self.run = source, run
+        self.batch: list[Candidate] = []
+        self.stored: list[Stored] = []
+        self.pending: asyncio.Task[list[Stored]] | None = None
+
+    async def add(self, link: Link, result: PageResult) -> None:
+        if _in_window(result, link, self.run.window):
+            now = datetime.now(UTC)
+            self.batch.append(_candidate(self.source, link, result, now, self.run))
+        if len(self.batch) >= STORE_BATCH:
+            await self._flush()
+
+    async def _flush(self) -> None:
+        if self.pending is not None:
+            self.stored.extend(await self.pending)
+        batch, self.batch = _oldest_first(self.batch), []
+        self.pending = asyncio.create_task(asyncio.to_thread(self.run.store.add, batch))
+
+    async def finish(self) -> list[Stored]:
+        await self._flush()
+        if self.pending is not None:
+            self.stored.extend(await self.pending)
+        return self.stored
+
+
+def _oldest_first(candidates: list[Candidate]) -> list[Candidate]:
+    """Earliest-published first, so within a batch the original becomes the story's new item."""
+    return sorted(
+        candidates,
+        key=lambda c: (c.article is None, (c.article and c.article.published) or date.max),
     )
-    stored: list[Stored] = []
-    for start in range(0, len(candidates), STORE_BATCH):
-        batch = candidates[start : start + STORE_BATCH]
-        stored.extend(await asyncio.to_thread(run.store.add, batch))
-    return stored
 
 
 def _in_window(result: PageResult, link: Link, window: Window | None) -> bool:

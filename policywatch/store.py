@@ -10,6 +10,8 @@ The schema is migrated by Alembic (policywatch.migrations) when a store is opene
 from __future__ import annotations
 
 import json
+import sqlite3
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -23,7 +25,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
 from policywatch import migrations, schema
-from policywatch.dedupe import Fingerprint, compare
+from policywatch.dedupe import Fingerprint, compare, prepare
 from policywatch.errors import StoreError
 from policywatch.fetch import Validators
 from policywatch.models import Article, Relevance, SourceResult
@@ -216,8 +218,10 @@ class Store:
         ).first()
         if exact is not None:
             return exact
+        prepared = None
         for row in self._candidates(conn, fp):
-            if compare(text_, row.text) is not None:
+            prepared = prepared or prepare(text_)  # shingle the new text once, if at all
+            if compare(prepared, row.text) is not None:
                 return row
         return None
 
@@ -406,11 +410,26 @@ def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
     """Autocommit at the driver level so our BEGIN IMMEDIATE controls the transaction."""
     dbapi_conn.isolation_level = None
     cursor = dbapi_conn.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=60000")
+    _enable_wal(cursor)
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+WAL_SWITCH_TRIES = 100  # x 0.05 s: two processes opening a fresh database at once
+
+
+def _enable_wal(cursor: Any) -> None:
+    """Switch to WAL. On a brand-new file the switch needs an exclusive lock and SQLite answers
+    "database is locked" at once (no busy wait) while another connection creates the schema."""
+    for _ in range(WAL_SWITCH_TRIES):
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError:
+            time.sleep(0.05)
+    cursor.execute("PRAGMA journal_mode=WAL")
 
 
 def _sqlite_begin(conn: Connection) -> None:
