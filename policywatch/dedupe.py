@@ -14,6 +14,7 @@ import re
 import unicodedata
 import zlib
 from dataclasses import dataclass
+from functools import cached_property
 from typing import NamedTuple
 
 import numpy as np
@@ -158,13 +159,18 @@ def fingerprint(text: str) -> Fingerprint:
     return Fingerprint(digest, tuple(keys.view(np.int64).tolist()), int(hashes.size))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Prepared:
     """A text normalised and shingled once, to compare against many candidates."""
 
     full: str  # normalise_text(text)
     content: U64  # shingles of the content lines
     long_enough: bool  # enough words for the near and containment layers
+
+    @cached_property
+    def all_shingles(self) -> U64:
+        """Shingles of the whole text (the containment layer's haystack), computed on demand."""
+        return _shingle_array([self.full])[0]
 
 
 def prepare(text: str | Prepared) -> Prepared:
@@ -192,7 +198,7 @@ def compare(text_a: str | Prepared, text_b: str | Prepared) -> Match | None:
     small, large = (b, a) if a.content.size > b.content.size else (a, b)
     if small.content.size < CONTAINMENT_MIN_SIZE_RATIO * large.content.size:
         return None  # containment of the smaller in the larger
-    containment = _contained(small.content, _shingle_array([large.full])[0])
+    containment = _contained(small.content, large.all_shingles)
     return Match("containment", containment) if containment >= CONTAINMENT_THRESHOLD else None
 
 

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,7 +27,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
 from policywatch import migrations, schema
-from policywatch.dedupe import Fingerprint, compare, prepare
+from policywatch.dedupe import Fingerprint, Prepared, compare, prepare
 from policywatch.errors import StoreError
 from policywatch.fetch import Validators
 from policywatch.models import Article, Relevance, SourceResult
@@ -33,6 +35,7 @@ from policywatch.models import Article, Relevance, SourceResult
 WRITE_LOCK_KEY = 0x706F6C6963790001  # PostgreSQL advisory lock id for status-deciding writes
 MIGRATE_LOCK_KEY = 0x706F6C6963790002  # ... and for schema migrations
 MAX_CANDIDATES = 50  # near-duplicate candidates verified per item (best LSH overlap first)
+PREPARED_CACHE_SIZE = 2048  # prepared stored texts kept per process (~20 KB each)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,12 +64,38 @@ class Stored:
     duplicate_of: str | None = None
 
 
+class _PreparedCache:
+    """Least-recently-used prepared texts of stored items: the same old items come back as
+    candidates again and again (shared stock phrases), and preparing one costs ~1-2 ms."""
+
+    def __init__(self, size: int = PREPARED_CACHE_SIZE) -> None:
+        self.size = size
+        self._items: OrderedDict[tuple[int, str | None], Prepared] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[int, str | None]) -> Prepared | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
+    def put(self, key: tuple[int, str | None], prepared: Prepared) -> Prepared:
+        with self._lock:
+            self._items[key] = prepared
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return prepared
+
+
 class Store:
     """The policywatch database. Create with Store.open(url)."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
+        self._prepared = _PreparedCache()
 
     @classmethod
     def open(cls, url: str, *, create: bool = True) -> Store:
@@ -219,13 +248,15 @@ class Store:
         if exact is not None:
             return exact
         prepared = None
-        for row in self._candidates(conn, fp):
+        for row, stored_text in self._candidates(conn, fp):
             prepared = prepared or prepare(text_)  # shingle the new text once, if at all
-            if compare(prepared, row.text) is not None:
+            if compare(prepared, stored_text) is not None:
                 return row
         return None
 
-    def _candidates(self, conn: Connection, fp: Fingerprint) -> list[Any]:
+    def _candidates(self, conn: Connection, fp: Fingerprint) -> list[tuple[Any, Prepared]]:
+        """Stored items sharing LSH band keys with fp (most shared first, at most
+        MAX_CANDIDATES), oldest first, each with its prepared text (cached per process)."""
         keys = list(set(fp.band_keys))
         if not keys:
             return []
@@ -242,19 +273,37 @@ class Store:
         )
         if not ids:
             return []
+        items = schema.items
         rows = conn.execute(
             select(
-                schema.items.c.id,
-                schema.items.c.url,
-                schema.items.c.status,
-                schema.items.c.text,
-                schema.items.c.duplicate_of,
-                schema.items.c.story_id,
+                items.c.id,
+                items.c.url,
+                items.c.status,
+                items.c.duplicate_of,
+                items.c.story_id,
+                items.c.text_hash,
             )
-            .where(schema.items.c.id.in_(ids), schema.items.c.status != "failed")
-            .order_by(schema.items.c.id)
+            .where(items.c.id.in_(ids), items.c.status != "failed")
+            .order_by(items.c.id)
         ).all()
-        return list(rows)
+        prepared = self._prepared_texts(conn, [(row.id, row.text_hash) for row in rows])
+        return [(row, prepared[row.id]) for row in rows if row.id in prepared]
+
+    def _prepared_texts(
+        self, conn: Connection, keys: list[tuple[int, str | None]]
+    ) -> dict[int, Prepared]:
+        """Prepared texts of stored items, from the per-process cache (keyed by id and text
+        hash, so a row id reused after a rollback never hits a stale entry) or loaded once."""
+        found = {k[0]: p for k in keys if (p := self._prepared.get(k)) is not None}
+        missing = {item_id: digest for item_id, digest in keys if item_id not in found}
+        if missing:
+            query = select(schema.items.c.id, schema.items.c.text).where(
+                schema.items.c.id.in_(list(missing))
+            )
+            for item_id, body in conn.execute(query):
+                key = (item_id, missing[item_id])
+                found[item_id] = self._prepared.put(key, prepare(body or ""))
+        return found
 
     def _insert_item(
         self,
