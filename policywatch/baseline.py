@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from policywatch.dedupe import Fingerprint, compare, fingerprint
+from policywatch.dedupe import Fingerprint, Prepared, compare, fingerprint
 from policywatch.errors import ConfigError
 
 BASELINE_SUFFIXES = (".txt", ".md")
@@ -45,7 +45,9 @@ def load_baseline(folder: Path) -> tuple[BaselineDoc, ...]:
     return tuple(docs)
 
 
-def match_baseline(text: str, fp: Fingerprint, docs: tuple[BaselineDoc, ...]) -> str | None:
+def match_baseline(
+    text: str | Prepared, fp: Fingerprint, docs: tuple[BaselineDoc, ...]
+) -> str | None:
     """Id of the baseline document this text repeats, or None (LSH keys prefilter)."""
     keys = set(fp.band_keys)
     for doc in docs:

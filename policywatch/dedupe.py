@@ -148,15 +148,14 @@ def shingles(text: str) -> set[int]:
     return set(_shingle_array(_content(_lines(text)))[0].tolist())
 
 
-def fingerprint(text: str) -> Fingerprint:
+def fingerprint(text: str | Prepared) -> Fingerprint:
     """Exact hash plus MinHash-LSH band keys; texts too short for near matching get no band keys."""
-    lines = _lines(text)
-    digest = hashlib.sha1(_join(lines).encode("utf-8")).hexdigest()
-    hashes, long_enough = _shingle_array(_content(lines))
-    if not long_enough:
-        return Fingerprint(digest, (), int(hashes.size))
-    keys = _band_keys(minhash(hashes))
-    return Fingerprint(digest, tuple(keys.view(np.int64).tolist()), int(hashes.size))
+    prepared = prepare(text)
+    digest = hashlib.sha1(prepared.full.encode("utf-8")).hexdigest()
+    if not prepared.long_enough:
+        return Fingerprint(digest, (), int(prepared.content.size))
+    keys = _band_keys(minhash(prepared.content))
+    return Fingerprint(digest, tuple(keys.view(np.int64).tolist()), int(prepared.content.size))
 
 
 @dataclass(frozen=True)

@@ -343,6 +343,7 @@ def _candidate(
         relevance=result.relevance,
         baseline_id=result.baseline_id,
         error=result.error,
+        prepared=result.prepared,
     )
 
 

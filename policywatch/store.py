@@ -52,6 +52,7 @@ class Candidate:
     relevance: Relevance | None = None
     baseline_id: str | None = None
     error: str | None = None
+    prepared: Prepared | None = None  # the article text normalised and shingled (worker-made)
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,7 +222,7 @@ class Store:
             return "failed", None, None
         if cand.baseline_id is not None:
             return "baseline", cand.baseline_id, None
-        match = self._find_duplicate(conn, cand.article.text, cand.fingerprint)
+        match = self._find_duplicate(conn, cand.prepared or cand.article.text, cand.fingerprint)
         if match is not None:
             if match.status == "baseline":
                 return "baseline", match.duplicate_of, match.story_id
@@ -230,7 +231,7 @@ class Store:
             return "off_topic", None, None
         return "new", None, None
 
-    def _find_duplicate(self, conn: Connection, text_: str, fp: Fingerprint) -> Any:
+    def _find_duplicate(self, conn: Connection, text_: str | Prepared, fp: Fingerprint) -> Any:
         """Earliest stored item that is the same text (hash) or a near/containment copy."""
         cols = (
             schema.items.c.id,

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from policywatch.baseline import BaselineDoc, match_baseline
 from policywatch.classify import Lexicon, classify
 from policywatch.decode import decode_body
-from policywatch.dedupe import Fingerprint, fingerprint
+from policywatch.dedupe import Fingerprint, Prepared, fingerprint, prepare
 from policywatch.errors import PolicywatchError
 from policywatch.extract import extract_article
 from policywatch.models import Article, Relevance
@@ -42,6 +42,7 @@ class PageResult:
     relevance: Relevance | None = None
     baseline_id: str | None = None
     error: str | None = None
+    prepared: Prepared | None = None
 
 
 def init_worker(lexicon: Lexicon, baseline: tuple[BaselineDoc, ...]) -> None:
@@ -60,7 +61,8 @@ def process_page(job: PageJob) -> PageResult:
     lexicon = _STATE["lexicon"]
     baseline = _STATE["baseline"]
     assert isinstance(lexicon, Lexicon) and isinstance(baseline, tuple)
-    fp = fingerprint(article.text)
+    prepared = prepare(article.text)  # shingled here, in parallel: the store reuses it
+    fp = fingerprint(prepared)
     relevance = classify(
         article.title,
         article.text,
@@ -69,4 +71,5 @@ def process_page(job: PageJob) -> PageResult:
         include=job.include,
         exclude=job.exclude,
     )
-    return PageResult(job.url, article, fp, relevance, match_baseline(article.text, fp, baseline))
+    baseline_id = match_baseline(prepared, fp, baseline)
+    return PageResult(job.url, article, fp, relevance, baseline_id, prepared=prepared)

@@ -141,6 +141,7 @@ class SiteServer:
         self.requests: list[RequestRecord] = []
         self._failed_once: set[str] = set()
         self._lock = threading.Lock()
+        self._rendered: dict[tuple[str, int], tuple[bytes, str]] = {}
         self._stopping = threading.Event()
         self._servers: list[_SiteHTTPServer] = []
         self._threads: list[threading.Thread] = []
@@ -245,6 +246,15 @@ class SiteServer:
         return _Response(200, body, {"Content-Type": content_type, **validators})
 
     def _body(self, file: Path) -> tuple[bytes, str]:
+        """Bytes and Content-Type of a file, rendered once per file version (the benchmark
+        serves hundreds of large pages: rendering each request would compete for the CPU)."""
+        key = (str(file), file.stat().st_mtime_ns)
+        cached = self._rendered.get(key)
+        if cached is None:
+            cached = self._rendered[key] = self._render(file)
+        return cached
+
+    def _render(self, file: Path) -> tuple[bytes, str]:
         """Bytes and Content-Type of a file: templates rendered, `.gbk.` files GBK-encoded."""
         suffix = file.suffix.lower()
         if suffix not in TEXT_TYPES:
