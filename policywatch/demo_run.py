@@ -44,7 +44,7 @@ def _run_pipeline(week: str) -> None:
     from policywatch import app
     from policywatch.cli import prefect_env
 
-    prefect_env()
+    prefect_env(extraction=True)
     _say("running the Prefect `ingest` flow (first start of Prefect's local server takes ~20 s)…")
     started = time.monotonic()
     from flows.ingest import ingest

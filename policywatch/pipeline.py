@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import multiprocessing
 import os
 import re
 import threading
@@ -19,6 +18,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
+from policywatch import forkserver
 from policywatch.baseline import BaselineDoc
 from policywatch.classify import Lexicon
 from policywatch.config import FetchSettings, Source
@@ -68,11 +68,9 @@ class Extractor:
         self._slots_lock = threading.Lock()
         init_worker(lexicon, baseline)
         if self.workers > 1:
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["policywatch.worker"])
             self._pool = ProcessPoolExecutor(
                 self.workers,
-                mp_context=context,
+                mp_context=forkserver.context(),
                 initializer=init_worker,
                 initargs=(lexicon, baseline),
             )

@@ -1,0 +1,25 @@
+"""Start the extraction workers' forkserver early, so its imports overlap the caller's own.
+
+The forkserver imports the extraction code (trafilatura, lxml, numpy) once; workers fork from
+it. Starting it before the CLI imports Prefect lets both import at once on two cores.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from multiprocessing import forkserver
+
+PRELOAD = ["policywatch.worker"]
+
+
+def context() -> multiprocessing.context.BaseContext:
+    """The forkserver context with the extraction code preloaded."""
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(PRELOAD)
+    return ctx
+
+
+def start_early() -> None:
+    """Launch the forkserver now (idempotent); it imports PRELOAD in the background."""
+    context()
+    forkserver.ensure_running()
