@@ -66,7 +66,12 @@ def _feed_entry(entry: Any, base_url: str) -> Link | None:
     url = _absolute(base_url, href)
     if url is None:
         return None
-    stamp = entry.get("published_parsed") or entry.get("updated_parsed")
+    # Look keys up explicitly: feedparser's entry.get("updated_parsed") falls back to the
+    # published date with a DeprecationWarning when the feed has no updated date.
+    keys = set(entry.keys())
+    stamp = next(
+        (entry[k] for k in ("published_parsed", "updated_parsed") if k in keys and entry[k]), None
+    )
     published = plausible_date(date(*stamp[:3])) if stamp else None
     return Link(url=url, title=_clean(entry.get("title")), published=published)
 
