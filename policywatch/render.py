@@ -155,6 +155,11 @@ def _format_dt(value: datetime) -> str:
     return f"{value:%Y-%m-%d %H:%M} {zone}"
 
 
+def counted(count: int, noun: str) -> str:
+    """'1 duplicate', '3 duplicates': a count with its noun in the right number."""
+    return f"{count} {noun if count == 1 else noun + 's'}"
+
+
 def _environment() -> jinja2.Environment:
     """Templates from the package; autoescape for .html/.xml, strict about undefined names."""
     env = jinja2.Environment(
@@ -165,7 +170,7 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(md=md_escape, md_url=md_url, clean=clean)
+    env.filters.update(md=md_escape, md_url=md_url, clean=clean, counted=counted)
     return env
 
 

@@ -341,3 +341,16 @@ def test_empty_archive_index_and_feed(tmp_path: Path) -> None:
     paths = rebuild_index(tmp_path)
     assert "No briefings yet." in paths["index"].read_text(encoding="utf-8")
     assert ET.parse(paths["feed"]).getroot().findall(f"{ATOM}entry") == []
+
+
+def test_filter_counts_use_the_right_number() -> None:
+    from dataclasses import replace
+
+    from briefing_samples import sample_briefing
+
+    from policywatch.render import render_text
+
+    one = render_text(replace(sample_briefing(), duplicates_filtered=1, baseline_filtered=1))
+    many = render_text(replace(sample_briefing(), duplicates_filtered=3, baseline_filtered=2))
+    assert "1 duplicate, 1 baseline repeat," in one
+    assert "3 duplicates, 2 baseline repeats," in many
