@@ -125,12 +125,7 @@ class Fetcher:
     async def _get_once(
         self, url: str, validators: Validators | None, guard: LinkGuard | None, delay: float | None
     ) -> Response:
-        overall = self.settings.timeout * 3  # bounds slow "trickle" bodies too
-        try:
-            async with asyncio.timeout(overall):
-                return await self._follow(url, validators, guard, delay)
-        except TimeoutError:
-            raise _Retryable(f"timed out after {overall:.0f}s") from None
+        return await self._follow(url, validators, guard, delay)
 
     async def _follow(
         self, url: str, validators: Validators | None, guard: LinkGuard | None, delay: float | None
@@ -153,10 +148,14 @@ class Fetcher:
         """One HTTP exchange; returns a Response, or the next URL of a redirect."""
         assert self._client is not None, "use Fetcher as an async context manager"
         headers = _conditional_headers(validators) if current == url else {}
+        overall = self.settings.timeout * 3  # bounds slow "trickle" bodies too
         async with self._global, self._slot(current).use(self._delay(delay)):
-            try:
-                async with self._client.stream("GET", current, headers=headers) as resp:
-                    return await self._handle(url, current, resp)
+            try:  # the deadline starts once the slots are ours: queueing is not timing out
+                async with asyncio.timeout(overall):
+                    async with self._client.stream("GET", current, headers=headers) as resp:
+                        return await self._handle(url, current, resp)
+            except TimeoutError:
+                raise _Retryable(f"timed out after {overall:.0f}s") from None
             except httpx.TimeoutException:
                 raise _Retryable("timed out") from None
             except (httpx.TransportError, httpx.DecodingError) as exc:
@@ -289,11 +288,15 @@ class _HostUse:
 
     async def __aenter__(self) -> None:
         await self.slot._sem.acquire()
-        async with self.slot._lock:
-            wait = self.slot._next_start - time.monotonic()
-            if wait > 0:
-                await asyncio.sleep(wait)
-            self.slot._next_start = time.monotonic() + self.delay
+        try:  # cancelled while waiting for the politeness delay: give the slot back
+            async with self.slot._lock:
+                wait = self.slot._next_start - time.monotonic()
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                self.slot._next_start = time.monotonic() + self.delay
+        except BaseException:
+            self.slot._sem.release()
+            raise
 
     async def __aexit__(self, *exc: object) -> None:
         self.slot._sem.release()
@@ -347,6 +350,8 @@ def _retry_after(value: str | None) -> float | None:
     else:
         try:
             when = email.utils.parsedate_to_datetime(value)
+            if when.tzinfo is None:  # "-0000" means UTC but parses naive
+                when = when.replace(tzinfo=UTC)
         except (TypeError, ValueError):
             return None
         seconds = (when - datetime.now(UTC)).total_seconds()

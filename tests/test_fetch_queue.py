@@ -1,0 +1,45 @@
+"""Fetcher politeness must not turn into timeouts: queueing for a host is not a slow server."""
+
+from __future__ import annotations
+
+import asyncio
+
+from policywatch.config import FetchSettings
+from policywatch.demo.server import SiteServer
+from policywatch.fetch import Fetcher, _retry_after
+
+
+def test_many_queued_requests_to_one_host_all_succeed(sites: SiteServer) -> None:
+    settings = FetchSettings(per_host=2, delay=0.3, timeout=1, retries=0, respect_robots=False)
+    urls = [sites.url("alpha", f"/news/ai-rules.html?n={i}") for i in range(10)]
+
+    async def fetch_all() -> list[int]:
+        async with Fetcher(settings) as fetcher:
+            responses = await asyncio.gather(*(fetcher.get(u) for u in urls))
+            return [r.status for r in responses]
+
+    # 10 requests x 0.3 s delay = ~3 s of queueing, three times the per-request timeout.
+    assert asyncio.run(fetch_all()) == [200] * 10
+
+
+def test_cancelled_waiter_gives_its_host_slot_back(sites: SiteServer) -> None:
+    settings = FetchSettings(per_host=1, delay=0.5, timeout=2, retries=0, respect_robots=False)
+    url = sites.url("alpha", "/news/compute-fund.html")
+
+    async def scenario() -> int:
+        async with Fetcher(settings) as fetcher:
+            await fetcher.get(url)
+            waiter = asyncio.create_task(fetcher.get(url + "?second"))
+            await asyncio.sleep(0.1)  # now inside the politeness delay, holding the slot
+            waiter.cancel()
+            await asyncio.gather(waiter, return_exceptions=True)
+            third = await asyncio.wait_for(fetcher.get(url + "?third"), timeout=5)
+            return third.status
+
+    assert asyncio.run(scenario()) == 200
+
+
+def test_retry_after_http_date_in_minus_zero_zone() -> None:
+    assert _retry_after("Wed, 21 Oct 2015 07:28:00 -0000") == 0.0
+    assert _retry_after("120") == 120.0
+    assert _retry_after("not a date") is None
