@@ -10,7 +10,7 @@ from policywatch.fetch import Fetcher, _retry_after
 
 
 def test_many_queued_requests_to_one_host_all_succeed(sites: SiteServer) -> None:
-    settings = FetchSettings(per_host=2, delay=0.3, timeout=1, retries=0, respect_robots=False)
+    settings = FetchSettings(per_host=2, delay=0.5, timeout=1, retries=0, respect_robots=False)
     urls = [sites.url("alpha", f"/news/ai-rules.html?n={i}") for i in range(10)]
 
     async def fetch_all() -> list[int]:
@@ -18,7 +18,7 @@ def test_many_queued_requests_to_one_host_all_succeed(sites: SiteServer) -> None
             responses = await asyncio.gather(*(fetcher.get(u) for u in urls))
             return [r.status for r in responses]
 
-    # 10 requests x 0.3 s delay = ~3 s of queueing, three times the per-request timeout.
+    # 10 requests x 0.5 s delay = ~5 s of queueing, beyond the 3 s per-request deadline.
     assert asyncio.run(fetch_all()) == [200] * 10
 
 
