@@ -19,7 +19,6 @@ from policywatch import archive, briefing, mail, render
 from policywatch.baseline import BaselineDoc, load_baseline
 from policywatch.classify import Lexicon, load_lexicon
 from policywatch.config import Settings, Source, SourcesFile, load_sources, settings_from_env
-from policywatch.errors import MailError
 from policywatch.models import Briefing, SourceResult
 from policywatch.pipeline import Extractor, IngestRun, Window, ingest_source
 from policywatch.store import Store
@@ -124,8 +123,13 @@ def brief(
 def _deliver(
     ctx: Context, b: Briefing, html: str, text: str, paths: dict[str, Path], resend: bool
 ) -> BriefOutcome:
+    """Send (or write as .eml) at most once per week and recipient list, via the ledger."""
     smtp = ctx.settings.smtp
     recipients = ",".join(smtp.mail_to) if smtp.host else "eml"
+    # Built before the ledger is touched: a bad address fails here and blocks nothing.
+    message = mail.build_message(
+        b, html, text, smtp, message_id=briefing.message_id(b.week, recipients)
+    )
     msg_id, previous = briefing.ledger_begin(
         ctx.store, b.week, recipients, b.new_count, resend=resend
     )
@@ -136,17 +140,21 @@ def _deliver(
             else "is being sent by another run, or an earlier send was cut off (may have arrived)"
         )
         return BriefOutcome(b, paths, False, note=f"{b.week} {why}; use --resend to send again")
-    message = mail.build_message(b, html, text, smtp, message_id=msg_id)
-    if not smtp.host:
-        eml = mail.write_eml(message, ctx.settings.reports_dir)
-        briefing.ledger_finish(ctx.store, b.week, recipients)
-        return BriefOutcome(b, paths, True, eml, note=f"no SMTP host configured; wrote {eml}")
     try:
-        mail.send_message(message, smtp)
-    except MailError as exc:
-        briefing.ledger_finish(ctx.store, b.week, recipients, error=str(exc))
+        outcome = _transmit(ctx, b, message, paths)
+    except Exception as exc:  # any failure before delivery: recorded, retried by a later run
+        briefing.ledger_finish(ctx.store, b.week, recipients, error=str(exc) or repr(exc))
         raise
     briefing.ledger_finish(ctx.store, b.week, recipients)
+    return outcome
+
+
+def _transmit(ctx: Context, b: Briefing, message: Any, paths: dict[str, Path]) -> BriefOutcome:
+    smtp = ctx.settings.smtp
+    if not smtp.host:
+        eml = mail.write_eml(message, ctx.settings.reports_dir)
+        return BriefOutcome(b, paths, True, eml, note=f"no SMTP host configured; wrote {eml}")
+    mail.send_message(message, smtp)
     return BriefOutcome(b, paths, True, note=f"sent to {', '.join(smtp.mail_to)}")
 
 
