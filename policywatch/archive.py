@@ -86,7 +86,7 @@ def _sidecar(b: Briefing) -> dict[str, object]:
         "week": b.week,
         "start": b.start.isoformat(),
         "end": b.end.isoformat(),
-        "generated_at": _aware(b.generated_at).isoformat(),
+        "generated_at": aware(b.generated_at).isoformat(),
         "new_count": b.new_count,
         "sources_checked": b.sources_checked,
         "duplicates_filtered": b.duplicates_filtered,
@@ -97,7 +97,7 @@ def _sidecar(b: Briefing) -> dict[str, object]:
     }
 
 
-def _aware(value: datetime) -> datetime:
+def aware(value: datetime) -> datetime:
     """Naive datetimes are taken as UTC."""
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
@@ -122,7 +122,7 @@ def _load_sidecar(path: Path) -> ArchivedBriefing:
         week=path.stem,
         start=date.fromisoformat(data["start"]),
         end=date.fromisoformat(data["end"]),
-        generated_at=_aware(datetime.fromisoformat(data["generated_at"])),
+        generated_at=aware(datetime.fromisoformat(data["generated_at"])),
         new_count=int(data["new_count"]),
         sources_checked=int(data.get("sources_checked", 0)),
         titles=tuple(clean(t) for t in data.get("titles", [])),
@@ -181,4 +181,4 @@ def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) ->
 
 def _atom_time(value: datetime) -> str:
     """RFC 3339 timestamp in UTC, as Atom requires."""
-    return _aware(value).astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return aware(value).astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")

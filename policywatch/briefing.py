@@ -58,14 +58,6 @@ def weeks_between(since: date, until: date) -> list[str]:
     return weeks
 
 
-def is_sent(store: Store, week: str) -> bool:
-    with store.read() as conn:
-        query = select(func.count()).where(
-            schema.briefings.c.week == week, schema.briefings.c.status == "sent"
-        )
-        return bool(conn.execute(query).scalar())
-
-
 def claim_items(store: Store, week: str) -> None:
     """Assign eligible unbriefed `new` items to week (unless that week was already sent)."""
     start, _end = parse_week(week)

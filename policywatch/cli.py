@@ -43,12 +43,10 @@ class Format(StrEnum):
 
 def main() -> None:
     """Console-script entry point: map our errors to one-line messages and exit codes."""
-    logging.basicConfig(
-        level=os.environ.get("POLICYWATCH_LOG_LEVEL", "WARNING"),
-        stream=sys.stderr,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
     try:
+        logging.basicConfig(
+            level=log_level(), stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
+        )
         app()
     except ConfigError as exc:
         typer.echo(f"policywatch: configuration error: {exc}", err=True)
@@ -56,6 +54,17 @@ def main() -> None:
     except PolicywatchError as exc:
         typer.echo(f"policywatch: error: {exc}", err=True)
         raise SystemExit(1) from None
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def log_level() -> str:
+    """POLICYWATCH_LOG_LEVEL in any case (info, INFO); ConfigError for anything else."""
+    level = os.environ.get("POLICYWATCH_LOG_LEVEL", "WARNING").strip().upper() or "WARNING"
+    if level not in LOG_LEVELS:
+        raise ConfigError(f"environment POLICYWATCH_LOG_LEVEL: {level!r}: use one of {LOG_LEVELS}")
+    return level
 
 
 def prefect_env(*, extraction: bool = False) -> None:
@@ -77,9 +86,7 @@ def prefect_env(*, extraction: bool = False) -> None:
     Path(os.environ["PREFECT_HOME"]).expanduser().mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
-    os.environ.setdefault(
-        "PREFECT_LOGGING_LEVEL", os.environ.get("POLICYWATCH_LOG_LEVEL", "WARNING")
-    )
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", log_level())
     os.environ.setdefault("PREFECT_UI_ENABLED", "true")
 
 

@@ -37,6 +37,8 @@ def _point_env_at(out_dir: Path) -> None:
     os.environ["POLICYWATCH_DATA_DIR"] = str(out_dir / "data")
     os.environ["POLICYWATCH_DB_URL"] = f"sqlite:///{out_dir / 'data' / 'policywatch.db'}"
     os.environ["POLICYWATCH_REPORTS_DIR"] = str(out_dir / "reports")
+    for name in ("SMTP_HOST", "MAIL_TO", "TOPICS"):  # the demo never mails a real list
+        os.environ.pop("POLICYWATCH_" + name, None)
     os.environ.setdefault("PREFECT_HOME", str(out_dir / "prefect"))  # kept: later starts are faster
 
 

@@ -7,28 +7,26 @@ name host:port and the reason, never the password.
 
 from __future__ import annotations
 
-import re
 import smtplib
 import ssl
-from datetime import UTC, datetime
 from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
 
-from policywatch.archive import WEEK, atomic_write
+from policywatch.archive import WEEK, atomic_write, aware
 from policywatch.config import SmtpSettings
 from policywatch.errors import MailError
 from policywatch.models import Briefing
+from policywatch.render import clean
 
-_HEADER_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 LIST_NAME = "AI policy briefing"
 
 
 def header_safe(value: str) -> str:
     """Drop CR, LF and other control characters and collapse whitespace, for a header value."""
-    return " ".join(_HEADER_UNSAFE.sub(" ", value).split())
+    return clean(value)
 
 
 def subject_for(b: Briefing) -> str:
@@ -75,7 +73,7 @@ def build_message(
     msg["Subject"] = subject_for(b)
     msg["From"] = sender
     msg["To"] = recipients or sender
-    msg["Date"] = format_datetime(_aware(b.generated_at))
+    msg["Date"] = format_datetime(aware(b.generated_at))
     msg["Message-ID"] = _message_id(b, sender, message_id)
     msg["List-Id"] = f"{LIST_NAME} <briefing.{sender.domain}>"
     msg["List-Unsubscribe"] = f"<mailto:{sender.addr_spec}?subject=unsubscribe>"
@@ -85,11 +83,6 @@ def build_message(
     msg.set_content(text, subtype="plain", charset="utf-8")
     msg.add_alternative(html, subtype="html", charset="utf-8")
     return msg
-
-
-def _aware(value: datetime) -> datetime:
-    """Naive datetimes are taken as UTC."""
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def send_message(

@@ -121,7 +121,10 @@ async def ingest_source(source: Source, run: IngestRun) -> SourceResult:
         result = SourceResult(
             source.id, started, datetime.now(UTC), error=f"internal error: {exc!r}"
         )
-    await asyncio.to_thread(run.store.record_run, run.run_id, result)
+    try:
+        await asyncio.to_thread(run.store.record_run, run.run_id, result)
+    except Exception:  # the database hiccuped: the items are stored, only the run row is lost
+        log.exception("source %s: could not record the fetch run", source.id)
     return result
 
 
@@ -137,7 +140,9 @@ async def _ingest(source: Source, run: IngestRun, started: datetime) -> SourceRe
             await _check_layout(source, run)
         todo = await asyncio.to_thread(_select_links, source, links, run)
         results, stored = await _process_and_store(fetcher, source, todo, run)
-    if validators is not None and len(todo) < run.fetch.max_items_per_source:
+    # Remember validators only when nothing is left to retry: a 304 next time finds no links.
+    retry_later = len(todo) >= run.fetch.max_items_per_source or any(r.error for r in results)
+    if validators is not None and not retry_later:
         await asyncio.to_thread(run.store.save_validators, source.url, validators)
     return _summarise(source, started, len(links), results, stored)
 
@@ -160,7 +165,9 @@ async def discover_links(
     if source.kind == "page":
         return [Link(source.url, source.name)], None
     known = None if backfill else await asyncio.to_thread(store.validators, source.url)
-    response = await fetcher.get(source.url, validators=known, delay=source.delay)
+    response = await fetcher.get(
+        source.url, validators=known, delay=source.delay, guard=_guard(source)
+    )
     if response.not_modified:
         return [], None
     if source.kind == "feed":
@@ -211,8 +218,12 @@ def _select_links(source: Source, links: Sequence[Link], run: IngestRun) -> list
     """Allowed, unseen, in-window links (canonical URL), newest first, capped per source."""
     unique: dict[str, Link] = {}
     for link in links:
-        if _wanted(source, link, run.window):
+        if not _wanted(source, link, run.window):
+            continue
+        try:
             unique.setdefault(canonical_url(link.url), link)
+        except DiscoveryError as exc:  # one malformed link (bad port, ...) skips only itself
+            log.warning("source %s: skipped link: %s", source.id, exc)
     known = run.store.known_urls(unique)
     fresh = [link for key, link in unique.items() if key not in known]
     return fresh[: run.fetch.max_items_per_source]
@@ -237,7 +248,7 @@ async def _fetch_and_process(
     fetcher: Fetcher, run: IngestRun, source: Source, link: Link
 ) -> tuple[Link, PageResult]:
     """Fetch one page and extract it in a worker; errors become a failed PageResult."""
-    guard = None if source.kind == "page" else _guard(source)
+    guard = _guard(source)  # redirect hops of any page (even a configured one) are vetted
     async with run.extractor.slot():
         try:
             response = await fetcher.get(link.url, guard=guard, delay=source.delay)
@@ -271,10 +282,14 @@ async def _process_and_store(
     ]
     writer = _BatchWriter(source, run)
     results: list[PageResult] = []
-    for next_done in asyncio.as_completed(tasks):
-        link, result = await next_done
-        results.append(result)
-        await writer.add(link, result)
+    try:
+        for next_done in asyncio.as_completed(tasks):
+            link, result = await next_done
+            results.append(result)
+            await writer.add(link, result)
+    finally:  # on an unexpected error, stop the other pages before the fetcher closes
+        for task in tasks:
+            task.cancel()
     return results, await writer.finish()
 
 

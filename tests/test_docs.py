@@ -41,3 +41,21 @@ def test_every_env_var_in_code_is_documented() -> None:
     internal = {"POLICYWATCH_DEMO_DIR", "POLICYWATCH_VENV", "POLICYWATCH_SOURCE_RETRY_DELAY"}
     undocumented = {v for v in used - internal if v not in README}
     assert not undocumented, undocumented
+
+
+def test_log_level_any_case_and_bad_value_is_one_line(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, POLICYWATCH_SOURCES=str(REPO / "sources.yaml"))
+    cmd = [sys.executable, "-m", "policywatch.cli", "sources", "list"]
+    ok = subprocess.run(
+        cmd, env={**env, "POLICYWATCH_LOG_LEVEL": "info"}, capture_output=True, text=True
+    )
+    bad = subprocess.run(
+        cmd, env={**env, "POLICYWATCH_LOG_LEVEL": "loud"}, capture_output=True, text=True
+    )
+    assert ok.returncode == 0 and "gov-cn-latest-policy" in ok.stdout
+    assert bad.returncode == 2 and "POLICYWATCH_LOG_LEVEL" in bad.stderr
+    assert "Traceback" not in bad.stderr

@@ -119,3 +119,10 @@ def test_rerun_stores_nothing_twice(ingested, sites: SiteServer) -> None:
     assert len(rows2) == len(rows)
     assert sum(r.new for r in again) == 0
     assert len({r["url"] for r in rows2}) == len(rows2)
+
+
+def test_malformed_link_skips_only_itself(ingested) -> None:
+    results, rows = ingested
+    alpha = {r.source_id: r for r in results}["alpha"]
+    assert alpha.error is None and alpha.new >= 3
+    assert not [r for r in rows if "99999" in r["url"]]
