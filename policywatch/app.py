@@ -109,8 +109,11 @@ def brief(
     ctx: Context, week: str, *, send: bool = False, resend: bool = False, group_by: str = "topic"
 ) -> BriefOutcome:
     """Render and archive a week's briefing; with send, mail it at most once (ledger)."""
-    briefing.claim_items(ctx.store, week)
-    b = briefing.build_briefing(ctx.store, week, ctx.sources.sources, group_by=group_by)
+    tz = ctx.settings.timezone
+    briefing.claim_items(ctx.store, week, tz)
+    b = briefing.build_briefing(
+        ctx.store, week, ctx.sources.sources, group_by=group_by, timezone=tz
+    )
     html, text = render.render_html(b), render.render_text(b)
     paths = archive.write_briefing(
         ctx.settings.reports_dir, b, html, text, render.render_markdown(b)

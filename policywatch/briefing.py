@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -58,10 +58,17 @@ def weeks_between(since: date, until: date) -> list[str]:
     return weeks
 
 
-def claim_items(store: Store, week: str) -> None:
+def week_start(week: str, timezone: str = "UTC") -> datetime:
+    """Monday 00:00 of an ISO week in the configured timezone (weeks are local, like items'),
+    as a UTC instant: stored timestamps are UTC, and SQLite compares them as text."""
+    start, _end = parse_week(week)
+    return datetime.combine(start, time(), ZoneInfo(timezone)).astimezone(UTC)
+
+
+def claim_items(store: Store, week: str, timezone: str = "UTC") -> None:
     """Assign eligible unbriefed `new` items to week (unless that week was already sent)."""
     start, _end = parse_week(week)
-    since = datetime(start.year, start.month, start.day, tzinfo=UTC)
+    since = week_start(week, timezone)
     oldest = week_label(start - timedelta(weeks=LATE_WEEKS))
     items, claimed = schema.items, schema.briefing_items
     with store.write() as conn:
@@ -98,7 +105,12 @@ def _week_sent(conn: Connection, week: str) -> bool:
 
 
 def build_briefing(
-    store: Store, week: str, sources: tuple[Source, ...], *, group_by: str = "topic"
+    store: Store,
+    week: str,
+    sources: tuple[Source, ...],
+    *,
+    group_by: str = "topic",
+    timezone: str = "UTC",
 ) -> Briefing:
     """The Briefing of a week from claimed items, counts of what was filtered, and source health."""
     start, end = parse_week(week)
@@ -106,7 +118,7 @@ def build_briefing(
     with store.read() as conn:
         entries = _entries(conn, week, names)
         counts = _filtered_counts(conn, week)
-    runs_start = datetime(start.year, start.month, start.day, tzinfo=UTC)
+    runs_start = week_start(week, timezone)
     # Runs from the week's start up to now: a briefing made days later (a backfill, or the
     # demo) still reports the checks and failures that produced its items.
     runs_end = max(runs_start + timedelta(days=7), datetime.now(UTC))

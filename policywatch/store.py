@@ -17,7 +17,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -443,7 +443,8 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def _midnight(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day)
+    """Start of a day as an aware UTC instant (naive means the session zone on PostgreSQL)."""
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
 def _make_engine(url: str) -> Engine:

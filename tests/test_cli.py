@@ -124,3 +124,13 @@ def test_ingest_flow_under_prefect(sites: SiteServer, pw_env: Path, prefect_api:
         assert len(ctx.store.export()) >= 8
     finally:
         ctx.close()
+
+
+def test_week_starts_at_local_midnight() -> None:
+    from datetime import UTC, datetime
+
+    from policywatch.briefing import week_start
+
+    assert week_start("2026-W47", "UTC") == datetime(2026, 11, 16, tzinfo=UTC)
+    # Monday 00:00 in Shanghai is Sunday 16:00 UTC.
+    assert week_start("2026-W47", "Asia/Shanghai") == datetime(2026, 11, 15, 16, tzinfo=UTC)
