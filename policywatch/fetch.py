@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import threading
 import time
 import zlib
 from collections.abc import Callable
@@ -187,7 +188,7 @@ class Fetcher:
     def _slot(self, url: str) -> _HostSlot:
         host = urlsplit(url).netloc.lower()
         if host not in self._hosts:
-            self._hosts[host] = _HostSlot(self.settings.per_host)
+            self._hosts[host] = _HostSlot(host, self.settings.per_host)
         return self._hosts[host]
 
     async def _check_robots(self, url: str, current: str) -> None:
@@ -270,13 +271,33 @@ class _Inflater:
         return self._zlib.decompress(data, max(budget, 0) + 1)
 
 
-class _HostSlot:
-    """Per-host concurrency limit plus a minimum delay between request starts."""
+class _PolitenessClock:
+    """Next allowed request start per host, shared by every Fetcher in the process: sources
+    ingested in parallel (each in its own task and event loop) still space out their requests
+    to a host they share, e.g. two gov.cn listings."""
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._next: dict[str, float] = {}
+
+    def reserve(self, host: str, delay: float) -> float:
+        """Book the next start on host; returns how long the caller must wait for it."""
+        with self._lock:
+            now = time.monotonic()
+            start = max(now, self._next.get(host, 0.0))
+            self._next[host] = start + delay
+            return start - now
+
+
+POLITENESS = _PolitenessClock()
+
+
+class _HostSlot:
+    """Per-host concurrency limit (per Fetcher) plus the process-wide politeness delay."""
+
+    def __init__(self, host: str, limit: int) -> None:
+        self.host = host
         self._sem = asyncio.Semaphore(limit)
-        self._lock = asyncio.Lock()
-        self._next_start = 0.0
 
     def use(self, delay: float) -> _HostUse:
         return _HostUse(self, delay)
@@ -289,11 +310,9 @@ class _HostUse:
     async def __aenter__(self) -> None:
         await self.slot._sem.acquire()
         try:  # cancelled while waiting for the politeness delay: give the slot back
-            async with self.slot._lock:
-                wait = self.slot._next_start - time.monotonic()
-                if wait > 0:
-                    await asyncio.sleep(wait)
-                self.slot._next_start = time.monotonic() + self.delay
+            wait = POLITENESS.reserve(self.slot.host, self.delay)
+            if wait > 0:
+                await asyncio.sleep(wait)
         except BaseException:
             self.slot._sem.release()
             raise

@@ -43,3 +43,29 @@ def test_retry_after_http_date_in_minus_zero_zone() -> None:
     assert _retry_after("Wed, 21 Oct 2015 07:28:00 -0000") == 0.0
     assert _retry_after("120") == 120.0
     assert _retry_after("not a date") is None
+
+
+def test_two_sources_on_one_host_share_the_politeness_delay(sites: SiteServer) -> None:
+    import threading
+    import time
+
+    settings = FetchSettings(per_host=2, delay=0.4, timeout=5, retries=0, respect_robots=False)
+    starts: list[float] = []
+
+    def one_source(tag: str) -> None:
+        async def fetch_three() -> None:
+            async with Fetcher(settings) as fetcher:
+                for i in range(3):
+                    await fetcher.get(sites.url("beta", f"/posts/summit.html?{tag}{i}"))
+                    starts.append(time.monotonic())
+
+        asyncio.run(fetch_three())
+
+    threads = [threading.Thread(target=one_source, args=(t,)) for t in "ab"]
+    began = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    # Six requests to one host, 0.4 s apart whichever source sends them: at least 2 s.
+    assert len(starts) == 6 and time.monotonic() - began >= 5 * 0.4
