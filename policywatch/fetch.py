@@ -206,21 +206,51 @@ class Fetcher:
                 self._robots[origin] = await self._load_robots(origin)
         return self._robots[origin]
 
+    async def _robots_body(self, url: str) -> bytes | None:
+        """robots.txt following a few http(s) redirects on the same host; None when absent."""
+        assert self._client is not None
+        host = urlsplit(url).hostname
+        for _ in range(ROBOTS_REDIRECTS + 1):
+            status, target, body = await _robots_hop(self._client, url)
+            if status == 200:
+                return body
+            parts = urlsplit(target or "")
+            same_site = (parts.hostname or "").removeprefix("www.") == (host or "").removeprefix(
+                "www."
+            )
+            if target is None or parts.scheme not in ("http", "https") or not same_site:
+                return None
+            url = target
+        return None
+
     async def _load_robots(self, origin: str) -> RobotFileParser | None:
         """Fetch robots.txt once per origin; missing or broken robots.txt allows everything."""
         assert self._client is not None
         url = origin + "/robots.txt"
         try:
             async with asyncio.timeout(min(self.settings.timeout, 10.0)):
-                async with self._client.stream("GET", url) as resp:
-                    if resp.status_code != 200:
-                        return None
-                    body = await read_capped(url, resp, ROBOTS_MAX_BYTES)
+                body = await self._robots_body(url)
         except (httpx.HTTPError, FetchError, TimeoutError):
+            return None
+        if body is None:
             return None
         parser = RobotFileParser()
         parser.parse(body.decode("utf-8", "replace").splitlines())
         return parser
+
+
+ROBOTS_REDIRECTS = 5  # http -> https -> www. hops a robots.txt may take
+
+
+async def _robots_hop(client: httpx.AsyncClient, url: str) -> tuple[int, str | None, bytes]:
+    """One robots.txt request: status, redirect target (if any) and capped body."""
+    async with client.stream("GET", url) as resp:
+        if resp.status_code in (301, 302, 303, 307, 308):
+            location = resp.headers.get("location")
+            return resp.status_code, urljoin(url, location) if location else None, b""
+        if resp.status_code != 200:
+            return resp.status_code, None, b""
+        return 200, None, await read_capped(url, resp, ROBOTS_MAX_BYTES)
 
 
 async def read_capped(url: str, resp: httpx.Response, limit: int) -> bytes:

@@ -69,3 +69,47 @@ def test_two_sources_on_one_host_share_the_politeness_delay(sites: SiteServer) -
         t.join(30)
     # Six requests to one host, 0.4 s apart whichever source sends them: at least 2 s.
     assert len(starts) == 6 and time.monotonic() - began >= 5 * 0.4
+
+
+def test_robots_txt_behind_a_redirect_is_obeyed() -> None:
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    import pytest
+
+    from policywatch.errors import FetchError
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if self.path == "/robots.txt":
+                self.send_response(301)
+                self.send_header("Location", "/static/robots.txt")
+                self.end_headers()
+                return
+            body = (
+                b"User-agent: *\nDisallow: /private/\n" if "robots" in self.path else b"<p>ok</p>"
+            )
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain" if "robots" in self.path else "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    settings = FetchSettings(delay=0, timeout=3, retries=0)
+
+    async def scenario() -> None:
+        async with Fetcher(settings) as fetcher:
+            assert (await fetcher.get(base + "/public/a.html")).status == 200
+            with pytest.raises(FetchError, match=r"robots\.txt"):
+                await fetcher.get(base + "/private/b.html")
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        server.shutdown()
