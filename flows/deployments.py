@@ -25,7 +25,7 @@ from prefect.schedules import Cron, Schedule
 from flows.backfill import backfill
 from flows.briefing import weekly_briefing
 from flows.ingest import ingest
-from policywatch.config import SLUG
+from policywatch.config import SLUG, check_timezone
 from policywatch.errors import ConfigError
 
 DEFAULT_INGEST_CRON = "0 */6 * * *"
@@ -67,15 +67,7 @@ def schedule_settings(environ: Mapping[str, str] | None = None) -> ScheduleSetti
 
 def cron_schedule(expression: str, timezone: str, variable: str) -> Schedule:
     """A Cron schedule in `timezone`; ConfigError naming the variable when either is invalid."""
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    try:
-        ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(
-            f"environment POLICYWATCH_TIMEZONE: unknown timezone {timezone!r} "
-            "(use an IANA name such as 'Europe/Berlin')"
-        ) from None
+    check_timezone(timezone)
     try:
         return Cron(expression, timezone=timezone)
     except ValueError:

@@ -358,7 +358,7 @@ def settings_from_env(environ: dict[str, str] | None = None) -> Settings:
         err = exc.errors()[0]
         name = ENV_PREFIX + "_".join(str(p) for p in err["loc"]).upper()
         raise ConfigError(f"environment {name}: {err['msg']}") from None
-    _check_timezone(settings.timezone)
+    check_timezone(settings.timezone)
     return settings
 
 
@@ -377,7 +377,8 @@ def _smtp_from_env(get: Any) -> dict[str, Any]:
     return smtp
 
 
-def _check_timezone(name: str) -> None:
+def check_timezone(name: str) -> None:
+    """ConfigError naming POLICYWATCH_TIMEZONE unless name is an IANA timezone."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     try:

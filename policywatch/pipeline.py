@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from policywatch import forkserver
 from policywatch.baseline import BaselineDoc
+from policywatch.briefing import week_label
 from policywatch.classify import Lexicon
 from policywatch.config import FetchSettings, Source
 from policywatch.discover import next_page_url, parse_feed, parse_listing, parse_sitemap
@@ -362,9 +363,7 @@ def _candidate(
 
 def week_of(published: date | None, first_seen: datetime, timezone: str = "UTC") -> str:
     """ISO week an item belongs to: of its publication date, else of its first sighting."""
-    day = published or first_seen.astimezone(ZoneInfo(timezone)).date()
-    year, week, _ = day.isocalendar()
-    return f"{year}-W{week:02d}"
+    return week_label(published or first_seen.astimezone(ZoneInfo(timezone)).date())
 
 
 def _summarise(
