@@ -45,16 +45,21 @@ def probe_sources(cfg: SourcesFile, settings: Settings, only: list[str]) -> list
         async with Fetcher(cfg.fetch) as fetcher:
             return list(await asyncio.gather(*(_probe(s, fetcher, store) for s in sources)))
 
-    return asyncio.run(probe_all())
+    try:
+        return asyncio.run(probe_all())
+    finally:
+        if store is not None:
+            store.close()
 
 
 async def _probe(source: Source, fetcher: Fetcher, store: Store | None) -> ProbeRow:
     streak = consecutive_failures(store, source.id) if store else 0
     try:
-        probe_store = store if store is not None else Store.open("sqlite://")
-        links, _ = await discover_links(source, fetcher, probe_store, backfill=True)
+        links, _ = await discover_links(source, fetcher, None, backfill=True)
     except PolicywatchError as exc:
         return ProbeRow(source.id, source.kind, 0, str(exc), streak)
+    except Exception as exc:  # one broken source must not abort the whole check
+        return ProbeRow(source.id, source.kind, 0, f"internal error: {exc!r}", streak)
     return ProbeRow(source.id, source.kind, len(links), None, streak)
 
 

@@ -160,12 +160,16 @@ async def _check_layout(source: Source, run: IngestRun) -> None:
 
 
 async def discover_links(
-    source: Source, fetcher: Fetcher, store: Store, *, backfill: bool = False
+    source: Source, fetcher: Fetcher, store: Store | None, *, backfill: bool = False
 ) -> tuple[list[Link], Validators | None]:
-    """Candidate links of a source and the validators to remember once they are stored."""
+    """Candidate links of a source and the validators to remember once they are stored.
+
+    Without a store (or in a backfill) no conditional GET is made: everything is listed."""
     if source.kind == "page":
         return [Link(source.url, source.name)], None
-    known = None if backfill else await asyncio.to_thread(store.validators, source.url)
+    known = None
+    if store is not None and not backfill:
+        known = await asyncio.to_thread(store.validators, source.url)
     response = await fetcher.get(
         source.url, validators=known, delay=source.delay, guard=_guard(source)
     )
