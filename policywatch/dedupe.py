@@ -24,7 +24,8 @@ from policywatch.urls import canonical_url
 
 U64 = npt.NDArray[np.uint64]
 
-# Bump when anything below changes the band keys: stored keys must then be recomputed.
+# Bump when anything below changes the band keys. Stored keys would then need recomputing from
+# items.text; nothing does that automatically yet (a future migration would).
 FINGERPRINT_VERSION = 1
 
 # Shingle length in tokens. A token is a word in space-separated scripts and a single character
