@@ -16,8 +16,11 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, cast
+from zoneinfo import ZoneInfo
 
+from cronsim import CronSim
 from prefect import Flow
 from prefect.deployments.runner import EntrypointType, RunnerDeployment
 from prefect.schedules import Cron, Schedule
@@ -75,6 +78,26 @@ def cron_schedule(expression: str, timezone: str, variable: str) -> Schedule:
             f"environment {variable}: {expression!r} is not a cron expression "
             "(five fields, e.g. '0 */6 * * *')"
         ) from None
+
+
+def describe_schedules(
+    settings: ScheduleSettings | None = None, now: datetime | None = None
+) -> list[str]:
+    """One line per scheduled deployment: its cron, timezone and next run (for `serve`)."""
+    settings = settings or schedule_settings()
+    zone = ZoneInfo(settings.timezone)
+    start = (now or datetime.now(UTC)).astimezone(zone)
+    names = [d.name for d in ingest_deployments(settings)]
+    rows = [(name, settings.ingest_cron) for name in names]
+    rows.append(("weekly_briefing", settings.briefing_cron))
+    lines = []
+    for name, expression in rows:
+        upcoming = next(iter(CronSim(expression, start)))
+        lines.append(
+            f"  {name:18} {expression:14} {settings.timezone}  next: {upcoming:%Y-%m-%d %H:%M %Z}"
+        )
+    lines.append("  backfill           (no schedule: run it with --param since=YYYY-MM-DD)")
+    return lines
 
 
 def build_deployments(settings: ScheduleSettings | None = None) -> list[RunnerDeployment]:

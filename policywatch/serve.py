@@ -199,8 +199,10 @@ def run_serve(
         ui = api_url.removesuffix("/").removesuffix("/api")
         echo(f"Prefect UI: {ui}")
         echo(f"PREFECT_API_URL={api_url}")
-        echo(
-            "Serving the policywatch deployments (ingest, weekly_briefing, backfill); Ctrl-C stops."
-        )
+        from flows.deployments import describe_schedules
+
+        echo("Serving the policywatch deployments (Ctrl-C stops):")
+        for line in describe_schedules():
+            echo(line)
         with contextlib.suppress(KeyboardInterrupt):
             serve_deployments()

@@ -135,3 +135,18 @@ def test_prefect_yaml_declares_the_same_deployments() -> None:
         yaml_cron = [(s["cron"], s["timezone"]) for s in entry["schedules"]]
         assert yaml_cron == cron_of(deployment), name
     assert cron_of(built["weekly_briefing"]) == [(DEFAULT_BRIEFING_CRON, "UTC")]
+
+
+def test_serve_lists_schedules_with_next_runs_in_the_local_zone() -> None:
+    from datetime import UTC, datetime
+
+    from flows.deployments import describe_schedules, schedule_settings
+
+    settings = schedule_settings({"POLICYWATCH_TIMEZONE": "Asia/Shanghai"})
+    # Sunday 2026-11-22 23:30 UTC is Monday 07:30 in Shanghai.
+    lines = describe_schedules(settings, now=datetime(2026, 11, 22, 23, 30, tzinfo=UTC))
+    weekly = next(line for line in lines if "weekly_briefing" in line)
+    ingest_line = next(line for line in lines if line.strip().startswith("ingest"))
+    assert "next: 2026-11-23 08:00 CST" in weekly
+    assert "next: 2026-11-23 12:00 CST" in ingest_line
+    assert any("backfill" in line and "no schedule" in line for line in lines)
