@@ -29,14 +29,22 @@ def sites() -> Iterator[SiteServer]:
         yield server
 
 
+def isolated_vars(root: Path) -> dict[str, str]:
+    """POLICYWATCH_* settings with every path under root and one extraction worker."""
+    return {
+        "POLICYWATCH_SOURCES": str(root / "sources.yaml"),
+        "POLICYWATCH_DB_URL": f"sqlite:///{root / 'data' / 'pw.db'}",
+        "POLICYWATCH_DATA_DIR": str(root / "data"),
+        "POLICYWATCH_REPORTS_DIR": str(root / "reports"),
+        "POLICYWATCH_BASELINE_DIR": str(REPO / "baseline"),
+        "POLICYWATCH_WORKERS": "1",
+    }
+
+
 def isolate_env(mp: pytest.MonkeyPatch, root: Path) -> None:
     """Point every POLICYWATCH_* path under root; one extraction worker; no SMTP."""
-    mp.setenv("POLICYWATCH_SOURCES", str(root / "sources.yaml"))
-    mp.setenv("POLICYWATCH_DB_URL", f"sqlite:///{root / 'data' / 'pw.db'}")
-    mp.setenv("POLICYWATCH_DATA_DIR", str(root / "data"))
-    mp.setenv("POLICYWATCH_REPORTS_DIR", str(root / "reports"))
-    mp.setenv("POLICYWATCH_BASELINE_DIR", str(REPO / "baseline"))
-    mp.setenv("POLICYWATCH_WORKERS", "1")
+    for name, value in isolated_vars(root).items():
+        mp.setenv(name, value)
     for name in ("SMTP_HOST", "MAIL_TO", "TOPICS", "TIMEZONE"):
         mp.delenv("POLICYWATCH_" + name, raising=False)
 

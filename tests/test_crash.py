@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import isolated_vars
 from hostile_server import HostileServer
 from smtp_server import SmtpServer
 
@@ -58,12 +59,7 @@ def make_env(root: Path, server: HostileServer, **extra: str) -> Env:
     (root / "sources.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith("POLICYWATCH_")}
     env.update(
-        POLICYWATCH_SOURCES=str(root / "sources.yaml"),
-        POLICYWATCH_DB_URL=f"sqlite:///{root / 'data' / 'pw.db'}",
-        POLICYWATCH_DATA_DIR=str(root / "data"),
-        POLICYWATCH_REPORTS_DIR=str(root / "reports"),
-        POLICYWATCH_BASELINE_DIR=str(REPO / "baseline"),
-        POLICYWATCH_WORKERS="1",
+        **isolated_vars(root),
         PREFECT_HOME=str(root / "prefect"),
         **extra,
     )

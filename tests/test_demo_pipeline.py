@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from pathlib import Path
 
 import pytest
+from conftest import isolate_env
 
 from policywatch import app
 from policywatch.briefing import week_label
@@ -26,10 +26,7 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> dict:  # type: ignore[
     mp = pytest.MonkeyPatch()
     with SiteServer(DEMO_SITES, first_ip=60) as server:
         (tmp / "sources.yaml").write_text(demo_sources_text(server), encoding="utf-8")
-        mp.setenv("POLICYWATCH_SOURCES", str(tmp / "sources.yaml"))
-        mp.setenv("POLICYWATCH_DB_URL", f"sqlite:///{tmp / 'pw.db'}")
-        mp.setenv("POLICYWATCH_REPORTS_DIR", str(tmp / "reports"))
-        mp.setenv("POLICYWATCH_BASELINE_DIR", str(Path(__file__).parent.parent / "baseline"))
+        isolate_env(mp, tmp)
         mp.setenv("POLICYWATCH_WORKERS", "2")  # exercise the real process pool once
         ctx = app.load_context()
         try:

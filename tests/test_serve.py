@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
+from conftest import isolated_vars
 from delta_site import DELTA_SOURCES, EXPECTED_IN_RANGE, PAGE_ONE, REPO, key, write_sources
 
 from policywatch.demo.server import SiteServer
@@ -134,12 +135,7 @@ def processes_with(marker: str) -> list[str]:
 def serve_env(tmp_path: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "POLICYWATCH_"))}
     env.update(
-        POLICYWATCH_SOURCES=str(tmp_path / "sources.yaml"),
-        POLICYWATCH_DB_URL=f"sqlite:///{tmp_path / 'data' / 'pw.db'}",
-        POLICYWATCH_DATA_DIR=str(tmp_path / "data"),
-        POLICYWATCH_REPORTS_DIR=str(tmp_path / "reports"),
-        POLICYWATCH_BASELINE_DIR=str(REPO / "baseline"),
-        POLICYWATCH_WORKERS="1",
+        **isolated_vars(tmp_path),
         POLICYWATCH_TIMEZONE="Asia/Shanghai",
         POLICYWATCH_SOURCE_RETRY_DELAY="0",
         PREFECT_RUNNER_POLL_FREQUENCY="1",
