@@ -30,7 +30,6 @@ from policywatch import app
 from policywatch.briefing import ledger, ledger_begin, week_label
 from policywatch.store import Store
 
-REPO = Path(__file__).parent.parent
 LOOPS = int(os.environ.get("POLICYWATCH_CRASH_LOOPS", "5"))
 SEED = int(os.environ.get("POLICYWATCH_CRASH_SEED", str(random.randrange(1 << 30))))
 SITES = ("alpha", "beta-dup", "gamma")
