@@ -22,7 +22,16 @@ from pathlib import Path
 from typing import Any
 
 from alembic.util.exc import CommandError as AlembicError
-from sqlalchemy import Connection, Engine, create_engine, event, select, text, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    bindparam,
+    create_engine,
+    event,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -90,6 +99,43 @@ class _PreparedCache:
         return prepared
 
 
+class _ItemStatements:
+    """The per-item statements of `Store.add`, built once with bind parameters: building and
+    cache-keying a fresh statement for every item cost more than executing it."""
+
+    def __init__(self, insert: Any) -> None:
+        items, live = schema.items, schema.items.c.status != "failed"
+        cols = (items.c.id, items.c.url, items.c.status, items.c.duplicate_of, items.c.story_id)
+        self.by_url = select(items.c.id, items.c.status).where(
+            items.c.canonical_url == bindparam("url")
+        )
+        self.by_hash = (
+            select(*cols).where(items.c.text_hash == bindparam("hash"), live).order_by(items.c.id)
+        )
+        buckets = schema.lsh_buckets
+        self.sharing_keys = (
+            select(buckets.c.item_id)
+            .where(buckets.c.key.in_(bindparam("keys", expanding=True)))
+            .group_by(buckets.c.item_id)
+            .order_by(text("count(*) DESC"), buckets.c.item_id)
+            .limit(MAX_CANDIDATES)
+        )
+        self.candidates = (
+            select(*cols, items.c.text_hash)
+            .where(items.c.id.in_(bindparam("ids", expanding=True)), live)
+            .order_by(items.c.id)
+        )
+        self.insert_item = (
+            insert(items)
+            .on_conflict_do_nothing(index_elements=["canonical_url"])
+            .returning(items.c.id)
+        )
+        self.set_story = (
+            update(items).where(items.c.id == bindparam("item")).values(story_id=bindparam("story"))
+        )
+        self.insert_keys = insert(buckets).on_conflict_do_nothing()
+
+
 class Store:
     """The policywatch database. Create with Store.open(url)."""
 
@@ -97,6 +143,7 @@ class Store:
         self.engine = engine
         self.dialect = engine.dialect.name
         self._prepared = _PreparedCache()
+        self._sql = _ItemStatements(self.insert)
 
     @classmethod
     def open(cls, url: str, *, create: bool = True) -> Store:
@@ -190,11 +237,7 @@ class Store:
             return [self._add_one(conn, cand) for cand in candidates]
 
     def _add_one(self, conn: Connection, cand: Candidate) -> Stored:
-        existing = conn.execute(
-            select(schema.items.c.id, schema.items.c.status).where(
-                schema.items.c.canonical_url == cand.canonical_url
-            )
-        ).first()
+        existing = conn.execute(self._sql.by_url, {"url": cand.canonical_url}).first()
         if existing is not None and existing.status != "failed":
             return Stored(cand.url, "skipped")
         if existing is not None:
@@ -206,15 +249,25 @@ class Store:
         item_id = self._insert_item(conn, cand, status, duplicate_of, story)
         if item_id is None:  # stored meanwhile by a writer that did not take the lock
             return Stored(cand.url, "skipped")
-        if story is None and status != "failed":
-            story = item_id
-            conn.execute(
-                update(schema.items).where(schema.items.c.id == item_id).values(story_id=item_id)
-            )
-        if cand.fingerprint is not None and status != "failed":
-            keys = [{"key": k, "item_id": item_id} for k in set(cand.fingerprint.band_keys)]
-            conn.execute(self.insert(schema.lsh_buckets).on_conflict_do_nothing(), keys)
+        if status != "failed":
+            story = self._index_item(conn, cand, item_id, story)
         return Stored(cand.url, status, story, duplicate_of)
+
+    def _index_item(
+        self, conn: Connection, cand: Candidate, item_id: int, story: int | None
+    ) -> int:
+        """Make a stored item findable: its story (itself if it starts one), LSH band keys and
+        prepared text (cached, so later items verify against it without re-shingling)."""
+        if story is None:
+            story = item_id
+            conn.execute(self._sql.set_story, {"item": item_id, "story": item_id})
+        fp = cand.fingerprint
+        if fp is not None:
+            keys = [{"key": k, "item_id": item_id} for k in set(fp.band_keys)]
+            conn.execute(self._sql.insert_keys, keys)
+            if cand.prepared is not None:
+                self._prepared.put((item_id, fp.text_hash), cand.prepared)
+        return story
 
     def _decide(self, conn: Connection, cand: Candidate) -> tuple[str, str | None, int | None]:
         """Status by precedence failed > baseline > duplicate > off_topic > new."""
@@ -233,19 +286,7 @@ class Store:
 
     def _find_duplicate(self, conn: Connection, text_: str | Prepared, fp: Fingerprint) -> Any:
         """Earliest stored item that is the same text (hash) or a near/containment copy."""
-        cols = (
-            schema.items.c.id,
-            schema.items.c.url,
-            schema.items.c.status,
-            schema.items.c.duplicate_of,
-            schema.items.c.story_id,
-        )
-        live = schema.items.c.status != "failed"
-        exact = conn.execute(
-            select(*cols)
-            .where(schema.items.c.text_hash == fp.text_hash, live)
-            .order_by(schema.items.c.id)
-        ).first()
+        exact = conn.execute(self._sql.by_hash, {"hash": fp.text_hash}).first()
         if exact is not None:
             return exact
         prepared = None
@@ -261,32 +302,10 @@ class Store:
         keys = list(set(fp.band_keys))
         if not keys:
             return []
-        ids = (
-            conn.execute(
-                select(schema.lsh_buckets.c.item_id)
-                .where(schema.lsh_buckets.c.key.in_(keys))
-                .group_by(schema.lsh_buckets.c.item_id)
-                .order_by(text("count(*) DESC"), schema.lsh_buckets.c.item_id)
-                .limit(MAX_CANDIDATES)
-            )
-            .scalars()
-            .all()
-        )
+        ids = conn.execute(self._sql.sharing_keys, {"keys": keys}).scalars().all()
         if not ids:
             return []
-        items = schema.items
-        rows = conn.execute(
-            select(
-                items.c.id,
-                items.c.url,
-                items.c.status,
-                items.c.duplicate_of,
-                items.c.story_id,
-                items.c.text_hash,
-            )
-            .where(items.c.id.in_(ids), items.c.status != "failed")
-            .order_by(items.c.id)
-        ).all()
+        rows = conn.execute(self._sql.candidates, {"ids": list(ids)}).all()
         prepared = self._prepared_texts(conn, [(row.id, row.text_hash) for row in rows])
         return [(row, prepared[row.id]) for row in rows if row.id in prepared]
 
@@ -338,13 +357,7 @@ class Store:
             "fired": json.dumps(list(rel.fired)) if rel else None,
             "error": cand.error,
         }
-        stmt = (
-            self.insert(schema.items)
-            .values(**values)
-            .on_conflict_do_nothing(index_elements=["canonical_url"])
-            .returning(schema.items.c.id)
-        )
-        item_id = conn.execute(stmt).scalar_one_or_none()
+        item_id = conn.execute(self._sql.insert_item, values).scalar_one_or_none()
         return None if item_id is None else int(item_id)
 
     # -- runs ------------------------------------------------------------------------------
