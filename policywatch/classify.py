@@ -8,6 +8,7 @@ Every decision is explained by ``Relevance.fired`` ("ai:人工智能", "topic:re
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter
@@ -170,13 +171,44 @@ def _contains(outer: str, inner: str) -> bool:
         return True
     if outer.endswith("*") or inner.endswith("*"):
         return False
-    if _CJK.search(inner):
+    if _is_cjk(inner):
         return inner.lower() in outer.lower()
-    return f" {_words(inner)} " in f" {_words(outer)} "
+    return _padded_words(inner) in _padded_words(outer)
 
 
-def _words(term: str) -> str:
-    return " ".join(term.lower().replace("-", " ").split())
+@functools.cache
+def _is_cjk(term: str) -> bool:
+    return _CJK.search(term) is not None
+
+
+@functools.cache
+def _padded_words(term: str) -> str:
+    """' lower case words ' of a term: _build_index compares every pair of terms, so each
+    term is normalised once rather than once per pair."""
+    return f" {' '.join(term.lower().replace('-', ' ').split())} "
+
+
+def _first_key(term: str) -> str:
+    """What an inner term must share with any term containing it: its first word (English)
+    or its first character (Chinese)."""
+    if _is_cjk(term):
+        return term.lower()[:1]
+    words = _padded_words(term).split()
+    return words[0] if words else ""
+
+
+def _first_keys(outer: str) -> set[str]:
+    """Every first key an inner term of `outer` can have: its words and its characters."""
+    return {"", *_padded_words(outer).split(), *outer.lower()}
+
+
+def _by_first_key(terms: Mapping[str, object]) -> dict[str, list[tuple[int, str]]]:
+    """A group's terms (with their position in it) by first key, so that _build_index checks
+    containment only for the few terms that can be contained, not for every pair."""
+    found: dict[str, list[tuple[int, str]]] = {}
+    for position, term in enumerate(terms):
+        found.setdefault(_first_key(term), []).append((position, term))
+    return found
 
 
 def _build_index(groups: Sequence[Mapping[str, tuple[str, float]]]) -> _Index:
@@ -186,10 +218,13 @@ def _build_index(groups: Sequence[Mapping[str, tuple[str, float]]]) -> _Index:
     by_key: dict[str, list[_Term]] = {}
     prefixes: dict[str, list[_Term]] = {}
     literal: dict[str, _Term] = {}
+    group_firsts = [_by_first_key(terms) for terms in groups]
     for term in all_terms:
         hits = []
-        for terms in groups:
-            inner = max((t for t in terms if _contains(term, t)), key=len, default=None)
+        keys = _first_keys(term)
+        for terms, firsts in zip(groups, group_firsts, strict=True):
+            maybe = sorted({p for k in keys for p in firsts.get(k, ())})  # in the group's order
+            inner = max((t for _, t in maybe if _contains(term, t)), key=len, default=None)
             if inner is not None:
                 hits.append((terms[inner][0], inner, terms[inner][1]))
         if _CJK.search(term):
