@@ -70,6 +70,10 @@ class Figures:
     statuses: dict[str, int] = field(default_factory=dict)
     rss_tree_mb: float = 0.0
     rss_largest_mb: float = 0.0
+    cpu_main: float = 0.0
+    cpu_children: list[float] = field(default_factory=list)
+    cpu_bench: float = 0.0
+    cpu_prefect: float = 0.0
     task_overhead_ms: list[float] = field(default_factory=list)
 
 
@@ -186,10 +190,12 @@ def write_sources(work: Path, server: SiteServer, pages: int) -> Path:
 
 
 class TreeRss:
-    """Samples the summed VmRSS of a process and all its descendants (Linux /proc)."""
+    """Samples the summed VmRSS of a process and all its descendants (Linux /proc), and the
+    CPU seconds each of them had used when last seen (workers exit before the root does)."""
 
     def __init__(self, pid: int, interval: float = 0.05) -> None:
         self.pid, self.interval, self.peak = pid, interval, 0
+        self.cpu: dict[int, float] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -203,7 +209,19 @@ class TreeRss:
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
-            self.peak = max(self.peak, sum(_rss_kb(p) for p in _tree(self.pid)))
+            tree = _tree(self.pid)
+            self.peak = max(self.peak, sum(_rss_kb(p) for p in tree))
+            for pid in tree:
+                self.cpu[pid] = max(self.cpu.get(pid, 0.0), cpu_seconds(pid))
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of one process so far (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _tree(root: int) -> list[int]:
@@ -235,8 +253,16 @@ def _rss_kb(pid: int) -> int:
     return 0
 
 
-def run_policywatch(work: Path, sources: Path, api: str, figures: Figures) -> None:
-    """`policywatch ingest` into a fresh database, timed, with the tree's peak RSS."""
+def _self_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_policywatch(
+    work: Path, sources: Path, api: str, prefect_pid: int, figures: Figures
+) -> None:
+    """`policywatch ingest` into a fresh database, timed, with the tree's peak RSS and the
+    CPU seconds of every process involved (its tree, the Prefect server, this process)."""
     env = {
         **os.environ,
         "POLICYWATCH_SOURCES": str(sources),
@@ -248,6 +274,7 @@ def run_policywatch(work: Path, sources: Path, api: str, figures: Figures) -> No
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     }
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    bench_before, prefect_before = _self_cpu(), sum(cpu_seconds(p) for p in _tree(prefect_pid))
     start = time.perf_counter()
     proc = subprocess.Popen(
         [str(VENV_BIN / "policywatch"), "ingest"],
@@ -258,6 +285,10 @@ def run_policywatch(work: Path, sources: Path, api: str, figures: Figures) -> No
     with TreeRss(proc.pid) as rss:
         _, err = proc.communicate(timeout=3600)
     figures.pw_seconds = time.perf_counter() - start
+    figures.cpu_bench = _self_cpu() - bench_before
+    figures.cpu_prefect = sum(cpu_seconds(p) for p in _tree(prefect_pid)) - prefect_before
+    figures.cpu_main = rss.cpu.pop(proc.pid, 0.0)
+    figures.cpu_children = sorted(rss.cpu.values(), reverse=True)
     if proc.returncode != 0:
         raise RuntimeError(f"policywatch ingest failed:\n{err.decode(errors='replace')[-3000:]}")
     figures.rss_tree_mb = rss.peak / 1024
@@ -328,10 +359,28 @@ def report(fig: Figures, spread: int, parallel: int, load: str) -> None:
         f"peak RSS: {fig.rss_tree_mb:.0f} MB policywatch process tree (sum of VmRSS, "
         f"sampled); largest single process {fig.rss_largest_mb:.0f} MB (RUSAGE_CHILDREN)"
     )
+    report_cpu(fig, k)
     mean = sum(fig.task_overhead_ms) / max(len(fig.task_overhead_ms), 1)
     print(
         f"prefect overhead: {mean:.0f} ms per task run ({len(fig.task_overhead_ms)} task "
         f"runs, one per source); flow run total {fig.flow_seconds:.2f} s"
+    )
+
+
+def report_cpu(fig: Figures, k: int) -> None:
+    """Where the CPU went during the policywatch run: with k cores, no schedule can finish in
+    less than the total divided by k, whatever the overlap."""
+    children = sum(fig.cpu_children)
+    total = fig.cpu_main + children + fig.cpu_prefect + fig.cpu_bench
+    print(
+        f"cpu: policywatch main process {fig.cpu_main:.2f} s, forkserver + extraction workers "
+        f"{children:.2f} s ({' + '.join(f'{c:.2f}' for c in fig.cpu_children)}; floor's "
+        f"extraction {fig.floor_single:.2f} s), prefect server {fig.cpu_prefect:.2f} s, "
+        f"site server (this process) {fig.cpu_bench:.2f} s"
+    )
+    print(
+        f"cpu bound: {total:.2f} s of CPU / {k} cores = {total / k:.2f} s, the least wall time "
+        f"any schedule of this work needs ({total / k / (fig.floor_single / k):.2f} x floor)"
     )
 
 
@@ -348,7 +397,7 @@ def run(args: argparse.Namespace, work: Path) -> None:
         del bodies
         prefect, api, fig.prefect_start = start_prefect(work / "prefect-server")
         try:
-            run_policywatch(work, write_sources(work, server, args.pages), api, fig)
+            run_policywatch(work, write_sources(work, server, args.pages), api, prefect.pid, fig)
             fig.statuses, own = read_database(work)
             fig.flow_seconds, fig.task_overhead_ms = prefect_timings(api, own)
         finally:

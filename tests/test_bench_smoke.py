@@ -42,10 +42,14 @@ def test_ingest_quick_prints_every_figure() -> None:
         rf"^ratio policywatch/peer: {NUMBER}",
         rf"^peak RSS: {NUMBER} MB policywatch process tree",
         rf"^prefect overhead: -?{NUMBER} ms per task run \(1 task runs",
+        rf"^cpu: policywatch main process {NUMBER} s, forkserver \+ extraction workers {NUMBER} s",
+        rf"^cpu bound: {NUMBER} s of CPU / \d+ cores = {NUMBER} s",
     ):
         assert re.search(pattern, out, re.MULTILINE), f"missing {pattern!r} in:\n{out}"
     stored = re.search(r"stored \{(.*)\}", out)
     assert stored and "'new'" in stored.group(1), out  # pages went all the way into the store
+    workers = re.search(rf"extraction workers ({NUMBER}) s", out)
+    assert workers and float(workers.group(1)) > 0, out  # the sampler saw the worker processes
 
 
 def test_dedup_scale_quick() -> None:
