@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -14,6 +15,7 @@ from policywatch.dedupe import (
     BANDS,
     Fingerprint,
     Match,
+    _common,
     compare,
     compare_urls,
     fingerprint,
@@ -234,3 +236,17 @@ def test_compare_urls_is_the_url_layer() -> None:
         "https://www.example.gov/ai/index.html?utm_source=x", "HTTPS://WWW.EXAMPLE.GOV/ai/"
     ) == Match("url", 1.0)
     assert compare_urls("https://example.gov/ai/1", "https://example.gov/ai/2") is None
+
+
+@given(
+    st.sets(st.integers(0, 2**64 - 1), max_size=60),
+    st.sets(st.integers(0, 2**64 - 1), max_size=60),
+    st.sets(st.integers(0, 2**64 - 1), max_size=30),
+)
+def test_common_counts_shared_shingles_like_numpy(
+    only_a: set[int], only_b: set[int], both: set[int]
+) -> None:
+    """_common's binary search agrees with np.intersect1d on sorted distinct uint64 arrays."""
+    a = np.array(sorted(only_a | both), dtype=np.uint64)
+    b = np.array(sorted(only_b | both), dtype=np.uint64)
+    assert _common(a, b) == _common(b, a) == np.intersect1d(a, b).size
