@@ -7,7 +7,6 @@ data goes to stdout, logs and progress to stderr.
 from __future__ import annotations
 
 import atexit
-import contextlib
 import csv
 import gc
 import io
@@ -66,6 +65,8 @@ def _run_app() -> None:
     except PolicywatchError as exc:
         typer.echo(f"policywatch: error: {exc}", err=True)
         raise SystemExit(1) from None
+    except BrokenPipeError:  # `policywatch items | head`: the reader stopped; no traceback
+        raise SystemExit(1) from None
 
 
 _FINAL_STATUS: list[int] = []
@@ -85,10 +86,15 @@ def _exit_without_teardown() -> None:
     if not _FINAL_STATUS:  # interrupted or crashed: let Python report and tear down as usual
         return
     logging.shutdown()
+    status = _FINAL_STATUS[-1]
     for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(OSError, ValueError):  # reader gone (`| head`), or closed
+        try:
             stream.flush()
-    os._exit(_FINAL_STATUS[-1])
+        except (BrokenPipeError, ValueError):  # reader gone (`| head`), or stream closed
+            pass
+        except OSError:  # disk full: output was lost, so fail as Python's own final flush does
+            status = status or 120
+    os._exit(status)
 
 
 def settle_imports() -> None:

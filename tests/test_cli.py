@@ -134,3 +134,31 @@ def test_week_starts_at_local_midnight() -> None:
     assert week_start("2026-W47", "UTC") == datetime(2026, 11, 16, tzinfo=UTC)
     # Monday 00:00 in Shanghai is Sunday 16:00 UTC.
     assert week_start("2026-W47", "Asia/Shanghai") == datetime(2026, 11, 15, 16, tzinfo=UTC)
+
+
+def test_closed_stdout_is_quiet_and_a_full_disk_is_a_failure(pw_env: Path, tmp_path: Path) -> None:
+    """A reader that went away (`| head`) ends the command without a traceback; a failed write
+    (disk full) is a non-zero exit, never a silent success, although the CLI leaves through
+    os._exit after its own final flush."""
+    sources = tmp_path / "many.yaml"
+    rows = [
+        f"  - {{id: s{i}, name: S{i}, kind: feed, url: 'https://example.org/{i}.xml'}}"
+        for i in range(3000)
+    ]
+    sources.write_text("sources:\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    env = dict(os.environ, POLICYWATCH_SOURCES=str(sources))
+    reader_gone = subprocess.Popen(
+        [*CLI, "sources", "list"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
+    )
+    assert reader_gone.stdout is not None and reader_gone.stderr is not None
+    reader_gone.stdout.close()
+    stderr = reader_gone.stderr.read().decode()
+    assert reader_gone.wait(timeout=120) == 1
+    assert "Traceback" not in stderr, stderr
+    with open("/dev/full", "w") as full:  # every write fails: ENOSPC
+        disk_full = subprocess.run(
+            [*CLI, "sources", "list"], stdout=full, stderr=subprocess.PIPE, env=env, timeout=120
+        )
+    assert disk_full.returncode != 0, "lost output must not look like success"
+    ok = run_cli("sources", "list", env=env)
+    assert ok.returncode == 0 and ok.stdout.count("\n") == 3000, ok.stderr
