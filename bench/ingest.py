@@ -6,7 +6,8 @@ Generates a news site (bench/sitegen.py) and serves it on 127.0.0.1.. (one loopb
 --spread site, each with an RSS feed and a sitemap), then measures on the same pages:
 
   floor        trafilatura.bare_extraction alone (policywatch.extract's options) over the
-               served bytes in this process, divided by the number of cores;
+               served bytes in this process, divided by the number of cores; also run in
+               one process per core, to show how far the cores scale extraction alone;
   peer         `trafilatura -i urls.txt --parallel P --with-metadata`: its own downloads and
                extraction, with a config file that sets SLEEP_TIME = 0 (no per-domain pause)
                and SSRF_PROTECTION = off (it refuses loopback addresses otherwise);
@@ -23,6 +24,7 @@ Prefect API records it minus the source's own ingest time (fetch_runs started/fi
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import platform
 import resource
@@ -34,6 +36,7 @@ import sys
 import tempfile
 import threading
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -62,6 +65,8 @@ class Figures:
     megabytes: float = 0.0
     floor_single: float = 0.0
     floor_ok: int = 0
+    floor_parallel: float = 0.0
+    floor_parallel_cpu: float = 0.0
     peer_seconds: float = 0.0
     peer_docs: int = 0
     prefect_start: float = 0.0
@@ -93,12 +98,19 @@ def page_bodies(server: SiteServer, sites: Path, pages: list[Page]) -> dict[str,
 
 def measure_floor(bodies: dict[str, bytes]) -> tuple[float, int]:
     """Seconds trafilatura needs for all pages in one process, and how many gave text."""
+    spent, _, ok = extract_all(list(bodies.items()))
+    return spent, ok
+
+
+def extract_all(pages: list[tuple[str, bytes]]) -> tuple[float, float, int]:
+    """Extract pages as policywatch's workers do (same options): seconds spent in trafilatura,
+    the CPU seconds of the loop, and how many pages gave text."""
     import trafilatura
 
     from policywatch.extract import _CONFIG
 
-    ok, spent = 0, 0.0
-    for url, body in bodies.items():
+    ok, spent, cpu = 0, 0.0, time.process_time()
+    for url, body in pages:
         html = body.decode("utf-8")
         start = time.perf_counter()
         doc = trafilatura.bare_extraction(
@@ -106,7 +118,19 @@ def measure_floor(bodies: dict[str, bytes]) -> tuple[float, int]:
         )
         spent += time.perf_counter() - start
         ok += bool(getattr(doc, "text", None))
-    return spent, ok
+    return spent, time.process_time() - cpu, ok
+
+
+def measure_parallel_floor(bodies: dict[str, bytes], k: int) -> tuple[float, float]:
+    """Extraction alone in k processes (interleaved shares): the slowest share's seconds and
+    the CPU of all shares. Shows how far this machine's cores scale trafilatura by themselves."""
+    pages = list(bodies.items())
+    shares = [pages[i::k] for i in range(k)]
+    with ProcessPoolExecutor(k, mp_context=multiprocessing.get_context("forkserver")) as pool:
+        for started in [pool.submit(os.getpid) for _ in range(k)]:  # start them before timing
+            started.result()
+        results = list(pool.map(extract_all, shares))
+    return max(r[0] for r in results), sum(r[1] for r in results)
 
 
 def measure_peer(urls: list[str], work: Path, parallel: int) -> tuple[float, int]:
@@ -361,6 +385,11 @@ def report(fig: Figures, spread: int, parallel: int, load: str) -> None:
         f"-> {n / floor:.1f} pages/s ({fig.floor_ok}/{n} with text)"
     )
     print(
+        f"floor in {k} processes: {fig.floor_parallel:.2f} s (slowest share; "
+        f"{fig.floor_parallel / floor:.2f} x floor), CPU {fig.floor_parallel_cpu:.2f} s "
+        f"(one process: {fig.floor_single:.2f} s)"
+    )
+    print(
         f"peer: trafilatura CLI --parallel {parallel} {fig.peer_seconds:.2f} s "
         f"-> {n / fig.peer_seconds:.1f} pages/s ({fig.peer_docs} documents written; "
         "config SLEEP_TIME = 0, SSRF_PROTECTION = off)"
@@ -417,6 +446,7 @@ def run(args: argparse.Namespace, work: Path) -> None:
         bodies = page_bodies(server, sites, pages)
         fig.megabytes = sum(len(b) for b in bodies.values()) / 1e6
         fig.floor_single, fig.floor_ok = measure_floor(bodies)
+        fig.floor_parallel, fig.floor_parallel_cpu = measure_parallel_floor(bodies, cores())
         del bodies
         prefect, api, fig.prefect_start = start_prefect(work / "prefect-server")
         try:

@@ -35,6 +35,7 @@ def test_ingest_quick_prints_every_figure() -> None:
     out = run_bench("ingest.py", "--quick")
     for pattern in (
         rf"^floor: .* -> {NUMBER} pages/s",
+        rf"^floor in \d+ processes: {NUMBER} s \(slowest share; {NUMBER} x floor\)",
         rf"^peer: trafilatura CLI .* -> {NUMBER} pages/s",
         rf"^prefect server start .*: {NUMBER} s",
         rf"^policywatch: {NUMBER} s -> {NUMBER} pages/s",
