@@ -126,6 +126,33 @@ def test_ingest_flow_under_prefect(sites: SiteServer, pw_env: Path, prefect_api:
         ctx.close()
 
 
+@pytest.mark.prefect
+def test_cli_ingest_reports_to_prefect_before_its_fast_exit(
+    sites: SiteServer, pw_env: Path, prefect_api: None
+) -> None:
+    """The CLI skips the interpreter's teardown (os._exit after the exit handlers): the flow
+    run's final state, its logs and its artifact must still reach the Prefect API."""
+    import httpx
+    from prefect.settings import PREFECT_API_URL
+
+    write_sources(sites, pw_env / "sources.yaml")
+    api = str(PREFECT_API_URL.value())
+    result = run_cli(
+        "ingest", env=dict(os.environ, PREFECT_API_URL=api, POLICYWATCH_LOG_LEVEL="INFO")
+    )
+    assert result.returncode == 0, result.stderr
+    newest = {"sort": "START_TIME_DESC", "limit": 1}
+    flow_run = httpx.post(f"{api}/flow_runs/filter", json=newest, timeout=30).json()[0]
+    assert flow_run["state_type"] == "COMPLETED" and flow_run["end_time"]
+    runs = {"flow_run_id": {"any_": [flow_run["id"]]}}
+    logs = httpx.post(f"{api}/logs/filter", json={"logs": runs}, timeout=30).json()
+    messages = [log["message"] for log in logs]
+    assert any(m.startswith("ingest summary") for m in messages), messages
+    assert messages[-1].startswith("Finished in state Completed"), messages
+    artifacts = httpx.post(f"{api}/artifacts/filter", json={"artifacts": runs}, timeout=30).json()
+    assert [a["key"] for a in artifacts] == ["ingest-summary"]
+
+
 def test_week_starts_at_local_midnight() -> None:
     from datetime import UTC, datetime
 
