@@ -22,28 +22,16 @@ from pathlib import Path
 from typing import Any
 
 from alembic.util.exc import CommandError as AlembicError
-from sqlalchemy import (
-    Connection,
-    Dialect,
-    Engine,
-    Table,
-    bindparam,
-    create_engine,
-    event,
-    select,
-    text,
-    update,
-)
+from sqlalchemy import Connection, Engine, create_engine, event, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.sql.elements import TextClause
-from sqlalchemy.sql.selectable import TextualSelect
 
 from policywatch import migrations, schema
 from policywatch.dedupe import Fingerprint, Prepared, compare, prepare
 from policywatch.errors import StoreError
 from policywatch.fetch import Validators
 from policywatch.models import Article, Relevance, SourceResult
+from policywatch.statements import ItemStatements
 
 WRITE_LOCK_KEY = 0x706F6C6963790001  # PostgreSQL advisory lock id for status-deciding writes
 MIGRATE_LOCK_KEY = 0x706F6C6963790002  # ... and for schema migrations
@@ -103,60 +91,6 @@ class _PreparedCache:
         return prepared
 
 
-class _ItemStatements:
-    """The per-item statements of `Store.add`, built once with bind parameters: building and
-    cache-keying a fresh statement for every item cost more than executing it."""
-
-    def __init__(self, dialect: Dialect) -> None:
-        items, live = schema.items, schema.items.c.status != "failed"
-        cols = (items.c.id, items.c.url, items.c.status, items.c.duplicate_of, items.c.story_id)
-        self.by_url = select(items.c.id, items.c.status).where(
-            items.c.canonical_url == bindparam("url")
-        )
-        self.by_hash = (
-            select(*cols).where(items.c.text_hash == bindparam("hash"), live).order_by(items.c.id)
-        )
-        buckets = schema.lsh_buckets
-        self.sharing_keys = (
-            select(buckets.c.item_id)
-            .where(buckets.c.key.in_(bindparam("keys", expanding=True)))
-            .group_by(buckets.c.item_id)
-            .order_by(text("count(*) DESC"), buckets.c.item_id)
-            .limit(MAX_CANDIDATES)
-        )
-        self.candidates = (
-            select(*cols, items.c.text_hash)
-            .where(items.c.id.in_(bindparam("ids", expanding=True)), live)
-            .order_by(items.c.id)
-        )
-        self.insert_item = _insert_or_nothing(dialect, items, "canonical_url", returning="id")
-        self.set_story = (
-            update(items).where(items.c.id == bindparam("item")).values(story_id=bindparam("story"))
-        )
-        self.insert_keys = _insert_or_nothing(dialect, buckets)
-
-
-def _insert_or_nothing(
-    dialect: Dialect, table: Table, conflict: str = "", returning: str = ""
-) -> TextClause | TextualSelect:
-    """INSERT ... ON CONFLICT [(conflict)] DO NOTHING [RETURNING ...] of every column but `id`,
-    with the columns' types on the binds. SQLAlchemy 2.0 cannot cache a compiled
-    on_conflict_do_nothing(), so it compiled the insert again for every item (0.3 ms)."""
-    quote = dialect.identifier_preparer.quote
-    names = [c.name for c in table.columns if c.name != "id"]
-    sql = (
-        f"INSERT INTO {quote(table.name)} ({', '.join(map(quote, names))}) "
-        f"VALUES ({', '.join(':' + n for n in names)}) "
-        f"ON CONFLICT {'(' + quote(conflict) + ') ' if conflict else ''}DO NOTHING"
-    )
-    binds = [bindparam(n, type_=table.c[n].type) for n in names]
-    if not returning:
-        return text(sql).bindparams(*binds)
-    return (
-        text(f"{sql} RETURNING {quote(returning)}").bindparams(*binds).columns(table.c[returning])
-    )
-
-
 class Store:
     """The policywatch database. Create with Store.open(url)."""
 
@@ -164,7 +98,7 @@ class Store:
         self.engine = engine
         self.dialect = engine.dialect.name
         self._prepared = _PreparedCache()
-        self._sql = _ItemStatements(engine.dialect)
+        self._sql = ItemStatements(engine.dialect, MAX_CANDIDATES)
 
     @classmethod
     def open(cls, url: str, *, create: bool = True) -> Store:
