@@ -137,9 +137,8 @@ def test_cli_ingest_reports_to_prefect_before_its_fast_exit(
 
     write_sources(sites, pw_env / "sources.yaml")
     api = str(PREFECT_API_URL.value())
-    result = run_cli(
-        "ingest", env=dict(os.environ, PREFECT_API_URL=api, POLICYWATCH_LOG_LEVEL="INFO")
-    )
+    levels = {"POLICYWATCH_LOG_LEVEL": "INFO", "PREFECT_LOGGING_LEVEL": "INFO"}
+    result = run_cli("ingest", env=dict(os.environ, PREFECT_API_URL=api, **levels))
     assert result.returncode == 0, result.stderr
     newest = {"sort": "START_TIME_DESC", "limit": 1}
     flow_run = httpx.post(f"{api}/flow_runs/filter", json=newest, timeout=30).json()[0]
