@@ -7,7 +7,6 @@ The flows call `ingest_one` per source; `ingest` runs all sources without Prefec
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import uuid
 from collections.abc import Sequence
@@ -159,7 +158,3 @@ def _transmit(ctx: Context, b: Briefing, message: Any, paths: dict[str, Path]) -
         return BriefOutcome(b, paths, True, eml, note=f"no SMTP host configured; wrote {eml}")
     mail.send_message(message, smtp)
     return BriefOutcome(b, paths, True, note=f"sent to {', '.join(smtp.mail_to)}")
-
-
-def export_json(rows: list[dict[str, Any]]) -> str:
-    return json.dumps(rows, ensure_ascii=False, indent=2, default=str)

@@ -121,18 +121,19 @@ def build_briefing(
     runs_start = week_start(week, timezone)
     # Runs from the week's start up to now: a briefing made days later (a backfill, or the
     # demo) still reports the checks and failures that produced its items.
-    runs_end = max(runs_start + timedelta(days=7), datetime.now(UTC))
+    now = datetime.now(UTC)
+    runs = store.runs_between(runs_start, max(runs_start + timedelta(days=7), now))
     return Briefing(
         week=week,
         start=start,
         end=end,
-        generated_at=datetime.now(UTC),
+        generated_at=now,
         entries=entries,
-        sources_checked=_sources_checked(store, runs_start, runs_end),
+        sources_checked=len({run.source_id for run in runs}),
         duplicates_filtered=counts.get("duplicate", 0),
         baseline_filtered=counts.get("baseline", 0),
         off_topic_filtered=counts.get("off_topic", 0),
-        unhealthy=source_health(store, sources, runs_start, runs_end),
+        unhealthy=source_health(store, runs, names),
         group_by=group_by,
     )
 
@@ -194,23 +195,14 @@ def _filtered_counts(conn: Connection, week: str) -> dict[str, int]:
     return {status: count for status, count in rows}
 
 
-def _sources_checked(store: Store, start: datetime, end: datetime) -> int:
-    return len({run.source_id for run in store.runs_between(start, end)})
-
-
-def source_health(
-    store: Store, sources: tuple[Source, ...], start: datetime, end: datetime
-) -> tuple[SourceHealth, ...]:
-    """Sources that failed in the window, or whose last runs all failed or found nothing."""
-    names = {s.id: s.name for s in sources}
-    failing: dict[str, SourceHealth] = {}
-    for run in store.runs_between(start, end):
-        if run.error:
-            streak = consecutive_failures(store, run.source_id)
-            failing[run.source_id] = SourceHealth(
-                run.source_id, names.get(run.source_id, run.source_id), run.error, streak
-            )
-    return tuple(sorted(failing.values(), key=lambda h: h.source_id))
+def source_health(store: Store, runs: list[Any], names: dict[str, str]) -> tuple[SourceHealth, ...]:
+    """Sources with a failed run among `runs` (oldest first): each with its latest error and
+    how many of its latest runs failed in a row."""
+    latest_error = {run.source_id: run.error for run in runs if run.error}
+    return tuple(
+        SourceHealth(sid, names.get(sid, sid), error, consecutive_failures(store, sid))
+        for sid, error in sorted(latest_error.items())
+    )
 
 
 def consecutive_failures(store: Store, source_id: str) -> int:

@@ -22,7 +22,6 @@ class ProbeRow:
     links: int
     error: str | None = None
     failing_runs: int = 0
-    zero_links_before: bool = False
 
     @property
     def ok(self) -> bool:

@@ -54,10 +54,6 @@ class SourceResult:
     error: str | None = None
     failures: tuple[str, ...] = field(default_factory=tuple)
 
-    @property
-    def ok(self) -> bool:
-        return self.error is None
-
 
 @dataclass(frozen=True, slots=True)
 class BriefingEntry:
