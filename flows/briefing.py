@@ -5,7 +5,7 @@ from __future__ import annotations
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 
-from policywatch import app, briefing, render
+from policywatch import app
 
 
 @flow(name="weekly_briefing")
@@ -15,14 +15,14 @@ def weekly_briefing(
     """Brief the given ISO week (default: the last complete one) and publish it as an artifact."""
     ctx = app.load_context()
     try:
-        week = week or briefing.last_complete_week(ctx.settings.timezone)
         outcome = app.brief(ctx, week, send=send, resend=resend, group_by=group_by)
     finally:
         ctx.close()
-    get_run_logger().info("briefing %s: %d new; %s", week, outcome.briefing.new_count, outcome.note)
+    b = outcome.briefing
+    get_run_logger().info("briefing %s: %d new; %s", b.week, b.new_count, outcome.note)
     create_markdown_artifact(
-        markdown=render.render_markdown(outcome.briefing),
-        key=f"briefing-{week.lower()}",
-        description=f"Briefing {week}",
+        markdown=outcome.markdown,
+        key=f"briefing-{b.week.lower()}",
+        description=f"Briefing {b.week}",
     )
     return outcome.note

@@ -10,7 +10,7 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -102,24 +102,31 @@ class BriefOutcome:
     sent: bool
     eml: Path | None = None
     note: str = ""
+    markdown: str = ""
 
 
 def brief(
-    ctx: Context, week: str, *, send: bool = False, resend: bool = False, group_by: str = "topic"
+    ctx: Context,
+    week: str | None = None,
+    *,
+    send: bool = False,
+    resend: bool = False,
+    group_by: str = "topic",
 ) -> BriefOutcome:
-    """Render and archive a week's briefing; with send, mail it at most once (ledger)."""
+    """Render and archive a week's briefing (default: the last complete week); with send, mail
+    it at most once (ledger). The week may be written in any case; ConfigError if invalid."""
     tz = ctx.settings.timezone
+    week = briefing.canonical_week(week or briefing.last_complete_week(tz))
+    briefing.check_group_by(group_by)
     briefing.claim_items(ctx.store, week, tz)
     b = briefing.build_briefing(
         ctx.store, week, ctx.sources.sources, group_by=group_by, timezone=tz
     )
-    html, text = render.render_html(b), render.render_text(b)
-    paths = archive.write_briefing(
-        ctx.settings.reports_dir, b, html, text, render.render_markdown(b)
-    )
+    html, text, markdown = render.render_html(b), render.render_text(b), render.render_markdown(b)
+    paths = archive.write_briefing(ctx.settings.reports_dir, b, html, text, markdown)
     if not send:
-        return BriefOutcome(b, paths, False, note="not sent (--no-send)")
-    return _deliver(ctx, b, html, text, paths, resend)
+        return BriefOutcome(b, paths, False, note="not sent (--no-send)", markdown=markdown)
+    return replace(_deliver(ctx, b, html, text, paths, resend), markdown=markdown)
 
 
 def _deliver(

@@ -28,6 +28,9 @@ FAILING_RUNS_FLAG = 3  # consecutive failed runs after which a source is flagged
 LATE_WEEKS = 2
 
 
+GROUP_BY = ("topic", "region")  # how a briefing's entries can be grouped
+
+
 def parse_week(value: str) -> tuple[date, date]:
     """Monday and Sunday of an ISO week written YYYY-Www; ConfigError otherwise."""
     try:
@@ -36,6 +39,19 @@ def parse_week(value: str) -> tuple[date, date]:
     except ValueError:
         raise ConfigError(f"week {value!r}: expected ISO week like 2026-W47") from None
     return start, start + timedelta(days=6)
+
+
+def canonical_week(value: str) -> str:
+    """The stored spelling of an ISO week (2026-w47 -> 2026-W47): items, claims and the send
+    ledger are keyed by it, so any other spelling would miss or re-send a week."""
+    return week_label(parse_week(value)[0])
+
+
+def check_group_by(value: str) -> str:
+    """`value` if the briefing can be grouped by it; ConfigError otherwise."""
+    if value not in GROUP_BY:
+        raise ConfigError(f"group by {value!r}: use one of {', '.join(GROUP_BY)}")
+    return value
 
 
 def week_label(day: date) -> str:

@@ -173,12 +173,11 @@ def items(
     text: Annotated[bool, typer.Option("--text/--no-text", help="Include main text.")] = True,
 ) -> None:
     """Export stored items as JSON (an array), JSON lines or CSV on stdout."""
-    from policywatch.briefing import parse_week
+    from policywatch.briefing import canonical_week
     from policywatch.config import settings_from_env
     from policywatch.store import Store
 
-    if week:
-        parse_week(week)
+    week = canonical_week(week) if week else None
     since_day = _parse_date(since, "--since") if since else None
     store = Store.open(settings_from_env().db_url)
     rows = store.export(week=week, since=since_day)
@@ -294,20 +293,14 @@ def brief(
 ) -> None:
     """Render and archive a week's briefing; with --send, email it at most once."""
     from policywatch import app as lib
-    from policywatch.briefing import last_complete_week, parse_week
 
     ctx = lib.load_context()
-    week = week or last_complete_week(ctx.settings.timezone)
-    parse_week(week)
-    if group_by not in ("topic", "region"):
-        raise ConfigError(f"--group-by {group_by!r}: use 'topic' or 'region'")
     try:
         outcome = lib.brief(ctx, week, send=send, resend=resend, group_by=group_by)
     finally:
         ctx.close()
-    typer.echo(
-        f"{week}: {outcome.briefing.new_count} new items -> {outcome.paths['html']}", err=True
-    )
+    b = outcome.briefing
+    typer.echo(f"{b.week}: {b.new_count} new items -> {outcome.paths['html']}", err=True)
     typer.echo(outcome.note, err=True)
 
 
@@ -320,6 +313,10 @@ def run(
     group_by: Annotated[str, typer.Option(help="topic or region")] = "topic",
 ) -> None:
     """The weekly main job: ingest every source, then brief and send the week."""
+    from policywatch.briefing import canonical_week, check_group_by
+
+    week = canonical_week(week) if week else None  # bad input fails before the ingest
+    check_group_by(group_by)
     _ingest_quietly()
     brief(week=week, send=send, resend=False, group_by=group_by)
 

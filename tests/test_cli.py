@@ -66,6 +66,29 @@ def test_bad_week_is_a_one_line_error(stored: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+def test_week_in_any_case_is_one_week_and_bad_grouping_fails_first(
+    stored: Path, sites: SiteServer
+) -> None:
+    """2026-w47 is 2026-W47 (claims, archive and ledger are keyed by the canonical label), and
+    `run --group-by` with a typo fails before the ingest, not after it."""
+    week = week_label(sites.anchor)
+    lower = run_cli("brief", "--week", week.lower())
+    assert lower.returncode == 0, lower.stderr
+    upper = run_cli("brief", "--week", week)
+    assert (
+        lower.stderr.splitlines()[0].split(" -> ")[0]
+        == upper.stderr.splitlines()[0].split(" -> ")[0]
+    )
+    assert lower.stderr.startswith(f"{week}: ")
+    assert sorted(p.name for p in (stored / "reports").glob("*.html")) == [
+        f"{week}.html",
+        "index.html",
+    ]
+    bad = run_cli("run", "--group-by", "regoin", "--no-send")
+    assert bad.returncode == 2 and "group by 'regoin'" in bad.stderr, bad.stderr
+    assert "sources" not in bad.stderr, "the ingest must not have run"
+
+
 def test_brief_sends_once_then_refuses(stored: Path, sites: SiteServer, smtp_server) -> None:  # type: ignore[no-untyped-def]
     week = week_label(sites.anchor)
     env = dict(
