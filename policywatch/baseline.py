@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from policywatch.dedupe import Fingerprint, Prepared, compare, fingerprint
+from policywatch.dedupe import Fingerprint, Prepared, compare, fingerprint, prepare
 from policywatch.errors import ConfigError
 
 BASELINE_SUFFIXES = (".txt", ".md")
@@ -19,12 +19,14 @@ BASELINE_SUFFIXES = (".txt", ".md")
 
 @dataclass(frozen=True, slots=True)
 class BaselineDoc:
-    """One known document with its dedup fingerprint."""
+    """One known document with its dedup fingerprint and prepared text (shingled once at
+    load, not again for every page it is compared with)."""
 
     id: str
     title: str
     text: str
     fingerprint: Fingerprint
+    prepared: Prepared
 
 
 def load_baseline(folder: Path) -> tuple[BaselineDoc, ...]:
@@ -41,7 +43,8 @@ def load_baseline(folder: Path) -> tuple[BaselineDoc, ...]:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise ConfigError(f"{path}: unreadable baseline document ({exc})") from None
-        docs.append(BaselineDoc(path.stem, _title_of(text), text, fingerprint(text)))
+        prepared = prepare(text)
+        docs.append(BaselineDoc(path.stem, _title_of(text), text, fingerprint(prepared), prepared))
     return tuple(docs)
 
 
@@ -52,7 +55,8 @@ def match_baseline(
     keys = set(fp.band_keys)
     for doc in docs:
         same_hash = doc.fingerprint.text_hash == fp.text_hash
-        if same_hash or (keys & set(doc.fingerprint.band_keys) and compare(text, doc.text)):
+        near = not keys.isdisjoint(doc.fingerprint.band_keys)
+        if same_hash or (near and compare(text, doc.prepared)):
             return doc.id
     return None
 
