@@ -130,10 +130,7 @@ async def ingest_source(source: Source, run: IngestRun) -> SourceResult:
 
 
 async def _ingest(source: Source, run: IngestRun, started: datetime) -> SourceResult:
-    settings = (
-        run.fetch if source.delay is None else run.fetch.model_copy(update={"delay": source.delay})
-    )
-    async with Fetcher(settings) as fetcher:
+    async with Fetcher(run.fetch) as fetcher:  # every get passes the source's own delay
         links, validators = await discover_links(
             source, fetcher, run.store, backfill=run.window is not None
         )
