@@ -22,6 +22,7 @@ import httpx
 
 from policywatch.config import FetchSettings
 from policywatch.errors import FetchError
+from policywatch.urls import same_host
 
 # Content types we parse; anything else (images, PDFs, archives) is refused before download.
 ALLOWED_TYPES = (
@@ -113,7 +114,7 @@ class Fetcher:
         attempts = self.settings.retries + 1
         for attempt in range(attempts):
             try:
-                return await self._get_once(url, validators, guard, delay)
+                return await self._follow(url, validators, guard, delay)
             except _Retryable as exc:
                 if exc.retry_after is not None and exc.retry_after > MAX_RETRY_AFTER:
                     wait = f"Retry-After {exc.retry_after:.0f}s is too long"
@@ -122,11 +123,6 @@ class Fetcher:
                     raise FetchError(url, f"{exc.reason} (after {attempts} attempts)") from None
                 await asyncio.sleep(exc.retry_after or BACKOFF_BASE * 2**attempt)
         raise FetchError(url, "no attempt made")  # pragma: no cover - attempts >= 1
-
-    async def _get_once(
-        self, url: str, validators: Validators | None, guard: LinkGuard | None, delay: float | None
-    ) -> Response:
-        return await self._follow(url, validators, guard, delay)
 
     async def _follow(
         self, url: str, validators: Validators | None, guard: LinkGuard | None, delay: float | None
@@ -176,11 +172,8 @@ class Fetcher:
         if status >= 400:
             raise FetchError(url, f"HTTP {status}")
         _check_type(url, resp)
-        body = await self._read_capped(url, resp)
+        body = await read_capped(url, resp, self.settings.max_bytes)
         return _response(url, current, resp, body)
-
-    async def _read_capped(self, url: str, resp: httpx.Response) -> bytes:
-        return await read_capped(url, resp, self.settings.max_bytes)
 
     def _delay(self, delay: float | None) -> float:
         return self.settings.delay if delay is None else delay
@@ -214,11 +207,9 @@ class Fetcher:
             status, target, body = await _robots_hop(self._client, url)
             if status == 200:
                 return body
-            parts = urlsplit(target or "")
-            same_site = (parts.hostname or "").removeprefix("www.") == (host or "").removeprefix(
-                "www."
-            )
-            if target is None or parts.scheme not in ("http", "https") or not same_site:
+            if target is None or urlsplit(target).scheme not in ("http", "https"):
+                return None
+            if not same_host(target, host or ""):
                 return None
             url = target
         return None
@@ -230,7 +221,7 @@ class Fetcher:
         try:
             async with asyncio.timeout(min(self.settings.timeout, 10.0)):
                 body = await self._robots_body(url)
-        except (httpx.HTTPError, FetchError, TimeoutError):
+        except (httpx.HTTPError, FetchError, TimeoutError, ValueError):  # ValueError: bad Location
             return None
         if body is None:
             return None

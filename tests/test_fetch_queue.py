@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
 
 from policywatch.config import FetchSettings
 from policywatch.demo.server import SiteServer
+from policywatch.errors import FetchError
 from policywatch.fetch import Fetcher, _retry_after
 
 
@@ -46,7 +51,6 @@ def test_retry_after_http_date_in_minus_zero_zone() -> None:
 
 
 def test_two_sources_on_one_host_share_the_politeness_delay(sites: SiteServer) -> None:
-    import threading
     import time
 
     settings = FetchSettings(per_host=2, delay=0.4, timeout=5, retries=0, respect_robots=False)
@@ -71,19 +75,14 @@ def test_two_sources_on_one_host_share_the_politeness_delay(sites: SiteServer) -
     assert len(starts) == 6 and time.monotonic() - began >= 5 * 0.4
 
 
-def test_robots_txt_behind_a_redirect_is_obeyed() -> None:
-    import threading
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-    import pytest
-
-    from policywatch.errors import FetchError
+def _robots_redirect_server(location: str) -> ThreadingHTTPServer:
+    """A site whose /robots.txt redirects to `location`; /static/robots.txt disallows /private/."""
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             if self.path == "/robots.txt":
                 self.send_response(301)
-                self.send_header("Location", "/static/robots.txt")
+                self.send_header("Location", location)
                 self.end_headers()
                 return
             body = (
@@ -100,6 +99,11 @@ def test_robots_txt_behind_a_redirect_is_obeyed() -> None:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def test_robots_txt_behind_a_redirect_is_obeyed() -> None:
+    server = _robots_redirect_server("/static/robots.txt")
     base = f"http://127.0.0.1:{server.server_address[1]}"
     settings = FetchSettings(delay=0, timeout=3, retries=0)
 
@@ -111,5 +115,19 @@ def test_robots_txt_behind_a_redirect_is_obeyed() -> None:
 
     try:
         asyncio.run(scenario())
+    finally:
+        server.shutdown()
+
+
+def test_robots_txt_redirect_to_a_malformed_location_counts_as_no_robots_txt() -> None:
+    server = _robots_redirect_server("http://[::1/robots.txt")
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+
+    async def scenario() -> int:
+        async with Fetcher(FetchSettings(delay=0, timeout=3, retries=0)) as fetcher:
+            return (await fetcher.get(base + "/private/b.html")).status
+
+    try:
+        assert asyncio.run(scenario()) == 200
     finally:
         server.shutdown()
