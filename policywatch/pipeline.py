@@ -216,8 +216,9 @@ def _text(response: Response) -> str:
     return decode_body(response.body, response.charset)
 
 
-def _select_links(source: Source, links: Sequence[Link], run: IngestRun) -> list[Link]:
-    """Allowed, unseen, in-window links (canonical URL), newest first, capped per source."""
+def _select_links(source: Source, links: Sequence[Link], run: IngestRun) -> list[tuple[str, Link]]:
+    """Allowed, unseen, in-window links with their canonical URL (the store's key, computed
+    once here), newest first, capped per source."""
     unique: dict[str, Link] = {}
     for link in links:
         if not _wanted(source, link, run.window):
@@ -227,7 +228,7 @@ def _select_links(source: Source, links: Sequence[Link], run: IngestRun) -> list
         except DiscoveryError as exc:  # one malformed link (bad port, ...) skips only itself
             log.warning("source %s: skipped link: %s", source.id, exc)
     known = run.store.known_urls(unique)
-    fresh = [link for key, link in unique.items() if key not in known]
+    fresh = [(key, link) for key, link in unique.items() if key not in known]
     return fresh[: run.fetch.max_items_per_source]
 
 
@@ -247,15 +248,15 @@ def _wanted(source: Source, link: Link, window: Window | None) -> bool:
 
 
 async def _fetch_and_process(
-    fetcher: Fetcher, run: IngestRun, source: Source, link: Link
-) -> tuple[Link, PageResult]:
+    fetcher: Fetcher, run: IngestRun, source: Source, key: str, link: Link
+) -> tuple[str, Link, PageResult]:
     """Fetch one page and extract it in a worker; errors become a failed PageResult."""
     guard = _guard(source)  # redirect hops of any page (even a configured one) are vetted
     async with run.extractor.slot():
         try:
             response = await fetcher.get(link.url, guard=guard, delay=source.delay)
         except PolicywatchError as exc:
-            return link, PageResult(link.url, error=str(exc))
+            return key, link, PageResult(link.url, error=str(exc))
         job = PageJob(
             url=link.url,
             body=response.body,
@@ -265,7 +266,7 @@ async def _fetch_and_process(
             include=source.include,
             exclude=source.exclude,
         )
-        return link, await run.extractor.run(job)
+        return key, link, await run.extractor.run(job)
 
 
 def _guard(source: Source) -> Callable[[str], bool]:
@@ -274,21 +275,22 @@ def _guard(source: Source) -> Callable[[str], bool]:
 
 
 async def _process_and_store(
-    fetcher: Fetcher, source: Source, links: Sequence[Link], run: IngestRun
+    fetcher: Fetcher, source: Source, links: Sequence[tuple[str, Link]], run: IngestRun
 ) -> tuple[list[PageResult], list[Stored]]:
     """Fetch and extract pages concurrently; store each batch of STORE_BATCH as it completes,
     so database work overlaps extraction. Oldest pages go first, so originals precede copies."""
-    ordered = sorted(links, key=lambda link: link.published or date.max)
+    ordered = sorted(links, key=lambda pair: pair[1].published or date.max)
     tasks = [
-        asyncio.create_task(_fetch_and_process(fetcher, run, source, link)) for link in ordered
+        asyncio.create_task(_fetch_and_process(fetcher, run, source, key, link))
+        for key, link in ordered
     ]
     writer = _BatchWriter(source, run)
     results: list[PageResult] = []
     try:
         for next_done in asyncio.as_completed(tasks):
-            link, result = await next_done
+            key, link, result = await next_done
             results.append(result)
-            await writer.add(link, result)
+            await writer.add(key, link, result)
     finally:  # on an unexpected error, stop the other pages before the fetcher closes
         for task in tasks:
             task.cancel()
@@ -304,10 +306,10 @@ class _BatchWriter:
         self.stored: list[Stored] = []
         self.pending: asyncio.Task[list[Stored]] | None = None
 
-    async def add(self, link: Link, result: PageResult) -> None:
+    async def add(self, key: str, link: Link, result: PageResult) -> None:
         if _in_window(result, link, self.run.window):
             now = datetime.now(UTC)
-            self.batch.append(_candidate(self.source, link, result, now, self.run))
+            self.batch.append(_candidate(self.source, key, link, result, now, self.run))
         if len(self.batch) >= STORE_BATCH:
             await self._flush()
 
@@ -340,7 +342,7 @@ def _in_window(result: PageResult, link: Link, window: Window | None) -> bool:
 
 
 def _candidate(
-    source: Source, link: Link, result: PageResult, now: datetime, run: IngestRun
+    source: Source, key: str, link: Link, result: PageResult, now: datetime, run: IngestRun
 ) -> Candidate:
     published = result.article.published if result.article else None
     published = published or link.published
@@ -350,7 +352,7 @@ def _candidate(
     return Candidate(
         source_id=source.id,
         url=link.url,
-        canonical_url=canonical_url(link.url),
+        canonical_url=key,
         week=week_of(published, now, run.timezone),
         first_seen=now,
         article=article,
