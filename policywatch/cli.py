@@ -151,11 +151,7 @@ def ingest(
     ] = None,
 ) -> None:
     """Fetch every enabled source once and store new articles (runs the Prefect `ingest` flow)."""
-    prefect_env(extraction=True)
-    from flows.ingest import ingest as ingest_flow
-
-    settle_imports()
-    results = ingest_flow(sources=source or None)
+    results = run_ingest_flow(source or None)
     _echo_results(results)
     if results and all(r.error for r in results):
         raise typer.Exit(1)
@@ -317,16 +313,17 @@ def run(
 
     week = canonical_week(week) if week else None  # bad input fails before the ingest
     check_group_by(group_by)
-    _ingest_quietly()
+    _echo_results(run_ingest_flow())
     brief(week=week, send=send, resend=False, group_by=group_by)
 
 
-def _ingest_quietly() -> None:
+def run_ingest_flow(sources: list[str] | None = None) -> list[Any]:
+    """Run the Prefect `ingest` flow in this process (workers' forkserver started first)."""
     prefect_env(extraction=True)
     from flows.ingest import ingest as ingest_flow
 
     settle_imports()
-    _echo_results(ingest_flow())
+    return ingest_flow(sources=sources)
 
 
 @app.command()

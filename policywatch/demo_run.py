@@ -44,14 +44,11 @@ def _point_env_at(out_dir: Path) -> None:
 
 def _run_pipeline(week: str) -> None:
     from policywatch import app
-    from policywatch.cli import prefect_env
+    from policywatch.cli import run_ingest_flow
 
-    prefect_env(extraction=True)
     _say("running the Prefect `ingest` flow (first start of Prefect's local server takes ~20 s)…")
     started = time.monotonic()
-    from flows.ingest import ingest
-
-    results = ingest()
+    results = run_ingest_flow()
     _say(app.summary_markdown(results))
     ctx = app.load_context()
     try:
