@@ -29,7 +29,6 @@ import os
 import platform
 import resource
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -50,6 +49,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from sitegen import Page, generate  # noqa: E402
 
 from policywatch.demo.server import SiteServer, render_template  # noqa: E402
+from policywatch.serve import free_port  # noqa: E402
 
 VENV_BIN = Path(sys.executable).parent
 QUICK_PAGES = 16
@@ -147,12 +147,6 @@ def measure_peer(urls: list[str], work: Path, parallel: int) -> tuple[float, int
     subprocess.run(command, check=False, capture_output=True, timeout=3600)
     seconds = time.perf_counter() - start
     return seconds, sum(1 for f in out.rglob("*") if f.is_file()) if out.exists() else 0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def start_prefect(home: Path) -> tuple[subprocess.Popen[bytes], str, float]:

@@ -347,7 +347,7 @@ def serve(
     prefect_env()
     from policywatch.serve import run_serve
 
-    run_serve(Path(os.environ["PREFECT_HOME"]), host, port, echo=_echo_flush)
+    run_serve(Path(os.environ["PREFECT_HOME"]).expanduser(), host, port, echo=_echo_flush)
 
 
 def _echo_flush(line: str) -> None:

@@ -14,13 +14,14 @@ import itertools
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from policywatch.serve import free_port
 
 DEBIAN_BIN_DIRS = "/usr/lib/postgresql/*/bin"  # Debian/Ubuntu: one per major version
 _counter = itertools.count(1)
@@ -50,12 +51,6 @@ def _unavailable(reason: str) -> None:
     if os.environ.get("CI") == "true":
         pytest.fail(message + " (CI=true: not skipping)", pytrace=False)
     pytest.skip(message)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _runner(base: Path) -> list[str]:
@@ -101,7 +96,7 @@ def pg_url() -> Iterator[str]:
     base = Path(tempfile.mkdtemp(prefix="pw-pg-"))
     base.chmod(0o755)
     prefix = _runner(base)
-    data, port = base / "data", _free_port()
+    data, port = base / "data", free_port()
     options = f"-h 127.0.0.1 -p {port} -k {base} -c fsync=off -c full_page_writes=off"
     initdb = [str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust"]
     _run(prefix, [*initdb, "-E", "UTF8", "--locale=C", "--no-sync"])

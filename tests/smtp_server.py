@@ -9,7 +9,6 @@ argument: it has .host, .port, .messages (parsed EmailMessage objects), .envelop
 
 from __future__ import annotations
 
-import socket
 import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,6 +22,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from policywatch.config import SmtpSettings
+from policywatch.serve import free_port
 
 HOST = "127.0.0.1"
 
@@ -85,13 +85,6 @@ def password_authenticator(user: str, password: str) -> Any:
     return authenticate
 
 
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that was free a moment ago."""
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
-
-
 @contextmanager
 def start_smtp_server(
     *,
@@ -102,7 +95,7 @@ def start_smtp_server(
 ) -> Iterator[SmtpServer]:
     """Run an aiosmtpd server on a free loopback port (STARTTLS, implicit TLS or AUTH optional)."""
     for attempt in range(5):
-        server = SmtpServer(HOST, free_port())
+        server = SmtpServer(HOST, free_port(HOST))
         controller = Controller(
             _Handler(server),
             hostname=HOST,

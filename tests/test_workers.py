@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -28,6 +27,7 @@ from test_ingest import write_sources
 from policywatch import app
 from policywatch.briefing import ledger, week_label
 from policywatch.demo.server import SiteServer
+from policywatch.serve import free_port
 from policywatch.store import Store
 
 REPO = Path(__file__).resolve().parent.parent
@@ -48,12 +48,6 @@ sources:
     link_selector: ".title-list-box ul.list li a"
     tags: [east, west]
 """
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _prefect(*args: str) -> list[str]:
@@ -171,7 +165,7 @@ def test_two_workers_ingest_at_once_and_brief_once(
         "POLICYWATCH_MAIL_TO": "analyst@example.org",
     }
     expected = sequential_baseline(pw_env, f"sqlite:///{tmp_path / 'baseline.db'}")
-    port = _free_port()
+    port = free_port()
     api_url = f"http://127.0.0.1:{port}/api"
     env = {
         **os.environ,
