@@ -19,7 +19,7 @@ from pathlib import Path
 
 from policywatch.errors import StoreError
 from policywatch.models import Briefing
-from policywatch.render import ENV, clean, date_range, week_label
+from policywatch.render import ENV, clean, counted, date_range, week_label
 
 log = logging.getLogger(__name__)
 
@@ -164,8 +164,8 @@ def _feed_entry(feed: ET.Element, a: ArchivedBriefing) -> None:
     _sub(entry, "title", f"AI policy briefing · {a.week} · {a.new_count} new")
     _sub(entry, "updated", _atom_time(a.generated_at))
     _sub(entry, "link", rel="alternate", type="text/html", href=f"{a.week}.html")
-    summary = f"{week_label(a.week)} ({date_range(a.start, a.end)}): {a.new_count} new items"
-    summary += f" from {a.sources_checked} sources."
+    summary = f"{week_label(a.week)} ({date_range(a.start, a.end)}): "
+    summary += f"{counted(a.new_count, 'new item')} from {counted(a.sources_checked, 'source')}."
     if a.titles:
         summary += " Top stories: " + "; ".join(a.titles) + "."
     _sub(entry, "summary", summary, type="text")
