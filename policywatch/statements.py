@@ -28,7 +28,7 @@ class ItemStatements:
             select(*cols).where(items.c.text_hash == bindparam("hash"), live).order_by(items.c.id)
         )
         buckets = schema.lsh_buckets
-        self.sharing_keys = (
+        sharing_keys = (  # the items sharing most band keys: one query with the candidates
             select(buckets.c.item_id)
             .where(buckets.c.key.in_(bindparam("keys", expanding=True)))
             .group_by(buckets.c.item_id)
@@ -37,7 +37,7 @@ class ItemStatements:
         )
         self.candidates = (
             select(*cols, items.c.text_hash)
-            .where(items.c.id.in_(bindparam("ids", expanding=True)), live)
+            .where(items.c.id.in_(sharing_keys.scalar_subquery()), live)
             .order_by(items.c.id)
         )
         self.insert_item = _insert_or_nothing(dialect, items, "canonical_url", returning="id")

@@ -257,10 +257,7 @@ class Store:
         keys = list(set(fp.band_keys))
         if not keys:
             return []
-        ids = conn.execute(self._sql.sharing_keys, {"keys": keys}).scalars().all()
-        if not ids:
-            return []
-        rows = conn.execute(self._sql.candidates, {"ids": list(ids)}).all()
+        rows = conn.execute(self._sql.candidates, {"keys": keys}).all()
         prepared = self._prepared_texts(conn, [(row.id, row.text_hash) for row in rows])
         return [(row, prepared[row.id]) for row in rows if row.id in prepared]
 
