@@ -119,11 +119,7 @@ class Store:
         with self.read() as conn:
             if migrations.current(conn) == migrations.head():
                 return
-        with self.engine.begin() as conn:
-            if self.dialect == "postgresql":
-                conn.execute(
-                    text("SELECT pg_advisory_xact_lock(:k)"), {"k": _signed(MIGRATE_LOCK_KEY)}
-                )
+        with self.write(MIGRATE_LOCK_KEY) as conn:
             migrations.upgrade(conn)
 
     def revision(self) -> str | None:
@@ -135,13 +131,13 @@ class Store:
         self.engine.dispose()
 
     @contextmanager
-    def write(self) -> Iterator[Connection]:
-        """A transaction holding the database-wide write lock."""
+    def write(self, lock: int = WRITE_LOCK_KEY) -> Iterator[Connection]:
+        """A transaction holding a database-wide lock: the write lock, or another key (the
+        migration lock). SQLite's BEGIN IMMEDIATE serialises writers; PostgreSQL takes an
+        advisory transaction lock on the key."""
         with self.engine.begin() as conn:
             if self.dialect == "postgresql":
-                conn.execute(
-                    text("SELECT pg_advisory_xact_lock(:k)"), {"k": _signed(WRITE_LOCK_KEY)}
-                )
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _signed(lock)})
             yield conn
 
     @contextmanager
