@@ -13,7 +13,8 @@ from charset_normalizer import from_bytes
 
 META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 # Declarations that decode any byte sequence, so they prove nothing.
-PERMISSIVE = frozenset({"iso8859-1", "latin-1", "ascii", "cp1252", "us-ascii", "iso-8859-1"})
+# (Names as _normalise returns them: codecs' canonical spellings.)
+PERMISSIVE = frozenset({"iso8859-1", "ascii", "cp1252"})
 # GB2312 and GBK are subsets of GB18030: decoding with the superset never loses characters.
 SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "euc-cn": "gb18030"}
 SNIFF_BYTES = 4096
@@ -40,13 +41,18 @@ def _meta_charset(body: bytes) -> str | None:
 
 
 def _normalise(name: str | None) -> str | None:
+    """The codec to decode a declared charset with: its GB18030 superset for the GB family
+    (checked before the lookup: Python knows no x-gbk), else codecs' canonical name."""
     if not name:
         return None
+    key = name.strip().lower()
+    if key in SUPERSETS:
+        return SUPERSETS[key]
     try:
-        canonical = codecs.lookup(name.strip().lower()).name
+        canonical = codecs.lookup(key).name
     except LookupError:
         return None
-    return SUPERSETS.get(canonical, SUPERSETS.get(name.strip().lower(), canonical))
+    return SUPERSETS.get(canonical, canonical)
 
 
 def _strict(body: bytes, name: str) -> str | None:
