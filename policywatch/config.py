@@ -162,10 +162,11 @@ def _load(path: Path) -> SourcesFile:
 
 def _parse_yaml(path: Path, raw_text: str) -> tuple[Any, Any]:
     """Parse YAML, keeping the node tree for line numbers; refuse duplicate keys."""
+    loader = yaml.SafeLoader(raw_text)  # one parse: the node tree, then data built from it
     try:
-        node = yaml.compose(raw_text, Loader=yaml.SafeLoader)
+        node = loader.get_single_node()
         _check_duplicate_keys(path, node)
-        data = yaml.safe_load(raw_text)
+        data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark else str(path)
@@ -173,6 +174,8 @@ def _parse_yaml(path: Path, raw_text: str) -> tuple[Any, Any]:
         raise ConfigError(
             f"{where}: invalid YAML: {problem} (check indentation and quoting)"
         ) from None
+    finally:
+        loader.dispose()
     return data, node
 
 
@@ -340,20 +343,20 @@ def settings_from_env(environ: dict[str, str] | None = None) -> Settings:
         value = env.get(ENV_PREFIX + name)
         return value if value not in (None, "") else None
 
-    data_dir = Path(get("DATA_DIR") or "data")
-    values: dict[str, Any] = {
-        "sources_path": get("SOURCES") or "sources.yaml",
+    data_dir = get("DATA_DIR")
+    values = {  # unset variables are left out: the models' defaults apply
+        "sources_path": get("SOURCES"),
         "topics_path": get("TOPICS"),
-        "db_url": get("DB_URL") or f"sqlite:///{data_dir / 'policywatch.db'}",
-        "reports_dir": get("REPORTS_DIR") or "reports",
-        "baseline_dir": get("BASELINE_DIR") or "baseline",
+        "db_url": get("DB_URL") or (data_dir and f"sqlite:///{Path(data_dir) / 'policywatch.db'}"),
+        "reports_dir": get("REPORTS_DIR"),
+        "baseline_dir": get("BASELINE_DIR"),
         "data_dir": data_dir,
-        "timezone": get("TIMEZONE") or "UTC",
-        "workers": get("WORKERS") or 0,
+        "timezone": get("TIMEZONE"),
+        "workers": get("WORKERS"),
         "smtp": _smtp_from_env(get),
     }
     try:
-        settings = Settings.model_validate(values)
+        settings = Settings.model_validate(_given(values))
     except ValidationError as exc:
         err = exc.errors()[0]
         name = ENV_PREFIX + "_".join(str(p) for p in err["loc"]).upper()
@@ -364,17 +367,23 @@ def settings_from_env(environ: dict[str, str] | None = None) -> Settings:
 
 def _smtp_from_env(get: Any) -> dict[str, Any]:
     mail_to = tuple(a.strip() for a in (get("MAIL_TO") or "").split(",") if a.strip())
-    smtp: dict[str, Any] = {
-        "host": get("SMTP_HOST"),
-        "user": get("SMTP_USER"),
-        "password": get("SMTP_PASSWORD"),
-        "security": (get("SMTP_SECURITY") or "starttls").lower(),
-        "mail_from": get("MAIL_FROM") or "policywatch@localhost",
-        "mail_to": mail_to,
-    }
-    if get("SMTP_PORT"):
-        smtp["port"] = get("SMTP_PORT")
-    return smtp
+    security = get("SMTP_SECURITY")
+    return _given(
+        {
+            "host": get("SMTP_HOST"),
+            "port": get("SMTP_PORT"),
+            "user": get("SMTP_USER"),
+            "password": get("SMTP_PASSWORD"),
+            "security": security.lower() if security else None,
+            "mail_from": get("MAIL_FROM"),
+            "mail_to": mail_to,
+        }
+    )
+
+
+def _given(values: dict[str, Any]) -> dict[str, Any]:
+    """The values that were set: the rest take Settings' and SmtpSettings' defaults."""
+    return {key: value for key, value in values.items() if value is not None}
 
 
 def check_timezone(name: str) -> None:
