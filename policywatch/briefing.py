@@ -247,6 +247,7 @@ def ledger_begin(
     row is created ON CONFLICT DO NOTHING, or moved from the status we read (compare-and-set).
     """
     table = schema.briefings
+    mid = message_id(week, recipients)
     now = datetime.now(UTC)
     values = {"status": "sending", "attempted_at": now, "item_count": item_count, "error": None}
     with store.write() as conn:
@@ -258,7 +259,7 @@ def ledger_begin(
             return None, previous
         if row is None:
             stmt = store.insert(table).values(
-                week=week, recipients=recipients, message_id=message_id(week, recipients), **values
+                week=week, recipients=recipients, message_id=mid, **values
             )
             stmt = stmt.on_conflict_do_nothing().returning(table.c.id)
             won = conn.execute(stmt).first() is not None
@@ -267,7 +268,7 @@ def ledger_begin(
             won = conn.execute(stmt.values(**values)).rowcount == 1
     if not won:  # another writer reserved it between our read and write
         return None, "sending"
-    return message_id(week, recipients), previous
+    return mid, previous
 
 
 def ledger_finish(store: Store, week: str, recipients: str, *, error: str | None = None) -> None:
