@@ -305,7 +305,7 @@ def run_policywatch(
         **os.environ,
         "POLICYWATCH_SOURCES": str(sources),
         "POLICYWATCH_DATA_DIR": str(work / "data"),
-        "POLICYWATCH_BASELINE_DIR": str(work / "baseline"),
+        "POLICYWATCH_HOME": str(work),
         "POLICYWATCH_REPORTS_DIR": str(work / "reports"),
         "PREFECT_API_URL": api,
         "PREFECT_HOME": str(work / "prefect-client"),

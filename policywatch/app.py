@@ -20,6 +20,7 @@ from policywatch.classify import Lexicon, load_lexicon
 from policywatch.config import Settings, Source, SourcesFile, load_sources, settings_from_env
 from policywatch.models import Briefing, SourceResult
 from policywatch.pipeline import Extractor, IngestRun, Window, ingest_source
+from policywatch.settings import mask_url
 from policywatch.store import Store
 
 log = logging.getLogger("policywatch")
@@ -44,8 +45,21 @@ def load_context(settings: Settings | None = None) -> Context:
     settings = settings or settings_from_env()
     sources = load_sources(settings.sources_path)
     lexicon = load_lexicon(settings.topics_path)
-    baseline = load_baseline(settings.baseline_dir)
+    baseline = load_baseline(settings.baseline_dir, builtin=settings.builtin_baseline)
+    log.info(
+        "sources %s; database %s; baseline %d documents (%s)",
+        settings.sources_path,
+        mask_url(settings.db_url),
+        len(baseline),
+        _baseline_origin(settings),
+    )
     return Context(settings, sources, lexicon, baseline, Store.open(settings.db_url))
+
+
+def _baseline_origin(settings: Settings) -> str:
+    """Where the baseline comes from, for the start-up log line."""
+    parts = ["built-in"] if settings.builtin_baseline else []
+    return " + ".join([*parts, str(settings.baseline_dir)])
 
 
 def new_run(ctx: Context, window: Window | None = None) -> IngestRun:

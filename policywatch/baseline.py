@@ -1,7 +1,10 @@
 """The baseline corpus: documents already known, whose copies never count as news.
 
-Each document is a UTF-8 text file in the baseline folder; its id is the file name without
-extension. `add_document` stores text, extracted HTML or a fetched URL under a fresh id.
+The four seed documents ship inside the package (`policywatch/data/baseline/`) and are always
+part of the baseline, wherever policywatch runs (unless POLICYWATCH_BUILTIN_BASELINE=false);
+the user's folder (POLICYWATCH_BASELINE_DIR, default `$POLICYWATCH_HOME/baseline`) extends
+them. Each document is a UTF-8 text file; its id is the file name without extension.
+`add_document` stores text, extracted HTML or a fetched URL under a fresh id.
 """
 
 from __future__ import annotations
@@ -9,12 +12,14 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 from policywatch.dedupe import Fingerprint, Prepared, compare, fingerprint, prepare
 from policywatch.errors import ConfigError
 
 BASELINE_SUFFIXES = (".txt", ".md")
+BUILT_IN = "built-in"  # the origin of the documents shipped in the package
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,16 +32,30 @@ class BaselineDoc:
     text: str
     fingerprint: Fingerprint
     prepared: Prepared
+    origin: str = BUILT_IN  # "built-in", or the path of the user's file
 
 
-def load_baseline(folder: Path) -> tuple[BaselineDoc, ...]:
-    """Read every baseline document in folder (sorted by id); a missing folder is empty."""
-    if not folder.exists():
-        return ()
-    if not folder.is_dir():
-        raise ConfigError(
-            f"{folder}: baseline folder is not a directory (POLICYWATCH_BASELINE_DIR)"
-        )
+def builtin_folder() -> Path:
+    """The seed documents shipped as package data."""
+    return Path(str(resources.files("policywatch") / "data" / "baseline"))
+
+
+def load_baseline(folder: Path | None, *, builtin: bool = True) -> tuple[BaselineDoc, ...]:
+    """The built-in documents (unless builtin=False), then the user's folder (sorted by id; a
+    missing folder adds nothing). A user copy of a built-in text is listed once."""
+    docs = list(_read_folder(builtin_folder(), BUILT_IN)) if builtin else []
+    if folder is not None and folder.exists():
+        if not folder.is_dir():
+            raise ConfigError(
+                f"{folder}: baseline folder is not a directory (POLICYWATCH_BASELINE_DIR)"
+            )
+        known = {doc.fingerprint.text_hash for doc in docs}
+        docs.extend(d for d in _read_folder(folder, None) if d.fingerprint.text_hash not in known)
+    return tuple(docs)
+
+
+def _read_folder(folder: Path, origin: str | None) -> list[BaselineDoc]:
+    """Every .txt/.md document in folder, sorted by id; origin None means each file's path."""
     docs = []
     for path in sorted(p for p in folder.iterdir() if p.suffix in BASELINE_SUFFIXES):
         try:
@@ -44,8 +63,11 @@ def load_baseline(folder: Path) -> tuple[BaselineDoc, ...]:
         except (OSError, UnicodeDecodeError) as exc:
             raise ConfigError(f"{path}: unreadable baseline document ({exc})") from None
         prepared = prepare(text)
-        docs.append(BaselineDoc(path.stem, _title_of(text), text, fingerprint(prepared), prepared))
-    return tuple(docs)
+        fp = fingerprint(prepared)
+        docs.append(
+            BaselineDoc(path.stem, _title_of(text), text, fp, prepared, origin or str(path))
+        )
+    return docs
 
 
 def match_baseline(

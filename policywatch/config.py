@@ -6,7 +6,6 @@ and the field, and says how to fix it. Secrets (SMTP password) come only from th
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from typing import Any, Literal
@@ -306,94 +305,25 @@ def _check_unique(path: Path, parsed: SourcesFile, node: Any) -> None:
         seen[source.id] = index
 
 
-class SmtpSettings(_Frozen):
-    """SMTP delivery, from POLICYWATCH_SMTP_* / POLICYWATCH_MAIL_*; password never in YAML."""
+# Settings live in policywatch.settings; re-exported here for existing callers.
+from policywatch.settings import (  # noqa: E402
+    ENV_PREFIX,
+    Settings,
+    SmtpSettings,
+    check_timezone,
+    settings_from_env,
+)
 
-    host: str | None = None
-    port: int = 587
-    user: str | None = None
-    password: str | None = Field(None, repr=False)
-    security: Literal["starttls", "ssl", "none"] = "starttls"
-    mail_from: str = "policywatch@localhost"
-    mail_to: tuple[str, ...] = ()
-
-
-class Settings(_Frozen):
-    """Runtime settings from POLICYWATCH_* environment variables (all optional)."""
-
-    sources_path: Path = Path("sources.yaml")
-    topics_path: Path | None = None
-    db_url: str = "sqlite:///data/policywatch.db"
-    reports_dir: Path = Path("reports")
-    baseline_dir: Path = Path("baseline")
-    data_dir: Path = Path("data")
-    timezone: str = "UTC"
-    smtp: SmtpSettings = SmtpSettings()
-    workers: int = Field(0, ge=0, description="extraction processes; 0 = number of cores")
-
-
-ENV_PREFIX = "POLICYWATCH_"
-
-
-def settings_from_env(environ: dict[str, str] | None = None) -> Settings:
-    """Build Settings from the environment; errors name the variable at fault."""
-    env = dict(os.environ if environ is None else environ)
-
-    def get(name: str) -> str | None:
-        value = env.get(ENV_PREFIX + name)
-        return value if value not in (None, "") else None
-
-    data_dir = get("DATA_DIR")
-    values = {  # unset variables are left out: the models' defaults apply
-        "sources_path": get("SOURCES"),
-        "topics_path": get("TOPICS"),
-        "db_url": get("DB_URL") or (data_dir and f"sqlite:///{Path(data_dir) / 'policywatch.db'}"),
-        "reports_dir": get("REPORTS_DIR"),
-        "baseline_dir": get("BASELINE_DIR"),
-        "data_dir": data_dir,
-        "timezone": get("TIMEZONE"),
-        "workers": get("WORKERS"),
-        "smtp": _smtp_from_env(get),
-    }
-    try:
-        settings = Settings.model_validate(_given(values))
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        name = ENV_PREFIX + "_".join(str(p) for p in err["loc"]).upper()
-        raise ConfigError(f"environment {name}: {err['msg']}") from None
-    check_timezone(settings.timezone)
-    return settings
-
-
-def _smtp_from_env(get: Any) -> dict[str, Any]:
-    mail_to = tuple(a.strip() for a in (get("MAIL_TO") or "").split(",") if a.strip())
-    security = get("SMTP_SECURITY")
-    return _given(
-        {
-            "host": get("SMTP_HOST"),
-            "port": get("SMTP_PORT"),
-            "user": get("SMTP_USER"),
-            "password": get("SMTP_PASSWORD"),
-            "security": security.lower() if security else None,
-            "mail_from": get("MAIL_FROM"),
-            "mail_to": mail_to,
-        }
-    )
-
-
-def _given(values: dict[str, Any]) -> dict[str, Any]:
-    """The values that were set: the rest take Settings' and SmtpSettings' defaults."""
-    return {key: value for key, value in values.items() if value is not None}
-
-
-def check_timezone(name: str) -> None:
-    """ConfigError naming POLICYWATCH_TIMEZONE unless name is an IANA timezone."""
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(
-            f"environment POLICYWATCH_TIMEZONE: unknown timezone {name!r} (use an IANA name "
-            "such as 'Europe/Berlin' or 'Asia/Shanghai')"
-        ) from None
+__all__ = [
+    "ENV_PREFIX",
+    "SLUG",
+    "FetchSettings",
+    "Settings",
+    "SmtpSettings",
+    "Source",
+    "SourceKind",
+    "SourcesFile",
+    "check_timezone",
+    "load_sources",
+    "settings_from_env",
+]

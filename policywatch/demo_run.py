@@ -33,6 +33,7 @@ def _fresh(out_dir: Path) -> None:
 
 
 def _point_env_at(out_dir: Path) -> None:
+    os.environ["POLICYWATCH_HOME"] = str(out_dir)  # nothing of the current folder leaks in
     os.environ["POLICYWATCH_SOURCES"] = str(out_dir / "sources.yaml")
     os.environ["POLICYWATCH_DATA_DIR"] = str(out_dir / "data")
     os.environ["POLICYWATCH_DB_URL"] = f"sqlite:///{out_dir / 'data' / 'policywatch.db'}"

@@ -36,7 +36,7 @@ def isolated_vars(root: Path) -> dict[str, str]:
         "POLICYWATCH_DB_URL": f"sqlite:///{root / 'data' / 'pw.db'}",
         "POLICYWATCH_DATA_DIR": str(root / "data"),
         "POLICYWATCH_REPORTS_DIR": str(root / "reports"),
-        "POLICYWATCH_BASELINE_DIR": str(REPO / "baseline"),
+        "POLICYWATCH_HOME": str(root),  # the baseline: built-in seeds (+ root/baseline)
         "POLICYWATCH_WORKERS": "1",
     }
 
@@ -45,7 +45,7 @@ def isolate_env(mp: pytest.MonkeyPatch, root: Path) -> None:
     """Point every POLICYWATCH_* path under root; one extraction worker; no SMTP."""
     for name, value in isolated_vars(root).items():
         mp.setenv(name, value)
-    for name in ("SMTP_HOST", "MAIL_TO", "TOPICS", "TIMEZONE"):
+    for name in ("SMTP_HOST", "MAIL_TO", "TOPICS", "TIMEZONE", "BASELINE_DIR", "BUILTIN_BASELINE"):
         mp.delenv("POLICYWATCH_" + name, raising=False)
 
 

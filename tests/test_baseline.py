@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -29,8 +28,9 @@ ANNOUNCEMENT = (
 @pytest.fixture()
 def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     target = tmp_path / "baseline"
-    shutil.copytree(REPO / "baseline", target)
+    target.mkdir()
     monkeypatch.setenv("POLICYWATCH_BASELINE_DIR", str(target))
+    monkeypatch.delenv("POLICYWATCH_BUILTIN_BASELINE", raising=False)
     return target
 
 
@@ -45,7 +45,50 @@ def test_list_shows_the_four_seeds(folder: Path) -> None:
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
     assert len(lines) == 4
+    assert all(" built-in " in line for line in lines)
     assert any("Chinese High-tech Zones Collaborate" in line for line in lines)
+    assert "4 baseline documents (4 built-in, 0 from" in out.stderr
+
+
+def test_user_documents_extend_the_built_in_ones(folder: Path, tmp_path: Path) -> None:
+    doc = tmp_path / "note.txt"
+    doc.write_text(ANNOUNCEMENT, encoding="utf-8")
+    assert cli("baseline", "add", str(doc)).returncode == 0
+    out = cli("baseline", "list")
+    assert len(out.stdout.splitlines()) == 5
+    assert str(folder) in out.stdout and "5 baseline documents (4 built-in, 1 from" in out.stderr
+
+
+def test_built_in_documents_can_be_left_out(
+    folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("POLICYWATCH_BUILTIN_BASELINE", "false")
+    assert cli("baseline", "list").stdout == ""
+    doc = tmp_path / "note.txt"
+    doc.write_text(ANNOUNCEMENT, encoding="utf-8")
+    cli("baseline", "add", str(doc))
+    assert [d.origin for d in load_baseline(folder, builtin=False)] == [str(next(folder.iterdir()))]
+
+
+def test_missing_baseline_folder_is_a_configuration_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("POLICYWATCH_BASELINE_DIR", str(tmp_path / "typo"))
+    out = cli("baseline", "list")
+    assert out.returncode == 2 and "POLICYWATCH_BASELINE_DIR" in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1
+    (tmp_path / "file").write_text("x")
+    monkeypatch.setenv("POLICYWATCH_BASELINE_DIR", str(tmp_path / "file"))
+    assert "is not a folder" in cli("ingest").stderr
+
+
+def test_default_folder_in_the_working_folder_may_be_absent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("POLICYWATCH_BASELINE_DIR", raising=False)
+    monkeypatch.setenv("POLICYWATCH_HOME", str(tmp_path))
+    out = cli("baseline", "list")
+    assert out.returncode == 0 and len(out.stdout.splitlines()) == 4
 
 
 def test_add_text_file_is_idempotent(folder: Path, tmp_path: Path) -> None:
@@ -53,7 +96,7 @@ def test_add_text_file_is_idempotent(folder: Path, tmp_path: Path) -> None:
     doc.write_text(ANNOUNCEMENT, encoding="utf-8")
     first, second = cli("baseline", "add", str(doc)), cli("baseline", "add", str(doc))
     assert first.returncode == 0 and first.stdout == second.stdout
-    assert len(load_baseline(folder)) == 5
+    assert len(load_baseline(folder)) == 5  # the four built-in ones and the new one
 
 
 def test_add_html_file_extracts_main_text(folder: Path, tmp_path: Path) -> None:
@@ -84,7 +127,7 @@ def test_missing_file_is_a_one_line_error(folder: Path) -> None:
 
 
 def test_republished_seed_matches_its_id() -> None:
-    docs = load_baseline(REPO / "baseline")
+    docs = load_baseline(None)
     seed = next(d for d in docs if d.id.startswith("003_"))
     body = seed.text.split("\n", 2)[2]  # drop the first lines: a new headline and byline
     copy = "Tech zones team up on AI\n" + body + "\nRelated: subscribe to our newsletter."

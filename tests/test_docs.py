@@ -36,8 +36,9 @@ def test_every_env_var_in_code_is_documented() -> None:
     code = "".join(p.read_text(encoding="utf-8") for p in (REPO / "policywatch").rglob("*.py"))
     code += "".join(p.read_text(encoding="utf-8") for p in (REPO / "flows").rglob("*.py"))
     used = set(re.findall(r"POLICYWATCH_[A-Z_]+[A-Z]", code))
-    config = (REPO / "policywatch" / "config.py").read_text(encoding="utf-8")
+    config = (REPO / "policywatch" / "settings.py").read_text(encoding="utf-8")
     used |= {"POLICYWATCH_" + n for n in re.findall(r'get\("([A-Z_]+)"\)', config)}
+    used |= {"POLICYWATCH_" + n for n in re.findall(r'Variable\("([A-Z_]+)"', config)}
     internal = {"POLICYWATCH_DEMO_DIR", "POLICYWATCH_VENV", "POLICYWATCH_SOURCE_RETRY_DELAY"}
     undocumented = {v for v in used - internal if v not in README}
     assert not undocumented, undocumented

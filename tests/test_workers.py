@@ -156,7 +156,7 @@ def test_two_workers_ingest_at_once_and_brief_once(
         "POLICYWATCH_SOURCES": str(tmp_path / "sources.yaml"),
         "POLICYWATCH_DATA_DIR": str(tmp_path / "data"),
         "POLICYWATCH_REPORTS_DIR": str(tmp_path / "reports"),
-        "POLICYWATCH_BASELINE_DIR": str(REPO / "baseline"),
+        "POLICYWATCH_HOME": str(tmp_path),
         "POLICYWATCH_WORKERS": "1",
         "POLICYWATCH_SOURCE_RETRY_DELAY": "0",
         "POLICYWATCH_SMTP_HOST": smtp_server.host,
