@@ -37,6 +37,27 @@ app.add_typer(baseline_app, name="baseline")
 app.add_typer(db_app, name="db")
 
 
+def _version(value: bool) -> None:
+    """--version: print the installed version and stop."""
+    if value:
+        from policywatch import __version__
+
+        typer.echo(f"policywatch {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Monitor AI-policy announcements and email a weekly briefing."""
+
+
 class Format(StrEnum):
     json = "json"
     jsonl = "jsonl"
@@ -249,12 +270,20 @@ def sources_check(
 
 @baseline_app.command("list")
 def baseline_list() -> None:
-    """Show the baseline documents (id, size, title)."""
+    """Show the baseline documents (id, origin, size, title) and their total."""
     from policywatch.baseline import load_baseline
     from policywatch.config import settings_from_env
 
-    for doc in load_baseline(settings_from_env().baseline_dir):
-        typer.echo(f"{doc.id:28} {len(doc.text):6} chars  {doc.title}")
+    settings = settings_from_env()
+    docs = load_baseline(settings.baseline_dir, builtin=settings.builtin_baseline)
+    for doc in docs:
+        typer.echo(f"{doc.id:24} {doc.origin:10} {len(doc.text):6} chars  {doc.title}")
+    user = sum(1 for doc in docs if doc.origin != "built-in")
+    typer.echo(
+        f"{len(docs)} baseline documents ({len(docs) - user} built-in, {user} from "
+        f"{settings.baseline_dir})",
+        err=True,
+    )
 
 
 @baseline_app.command("add")
@@ -266,6 +295,29 @@ def baseline_add(
 
     path = add_target(target)
     typer.echo(f"added {path}")
+
+
+@app.command("config")
+def config_view() -> None:
+    """Print every resolved setting and where it came from (secrets masked)."""
+    from policywatch.settings import resolved_settings
+
+    for name, value, origin in resolved_settings():
+        typer.echo(f"{name + '=' + value:72} ({origin})")
+
+
+@app.command()
+def init(
+    folder: Annotated[Path, typer.Argument(help="The working folder to create.")] = Path("."),
+) -> None:
+    """Scaffold a working folder: sources.yaml, topics.yaml, baseline/, .env.example, prefect.yaml.
+
+    Existing files are never overwritten."""
+    from policywatch.scaffold import scaffold
+
+    for path, created in scaffold(folder):
+        typer.echo(f"{'created' if created else 'kept   '} {path}")
+    typer.echo(f"next: cd {folder} && policywatch sources check --offline", err=True)
 
 
 @db_app.command("upgrade")
