@@ -385,7 +385,8 @@ def demo(
     """Offline demo: serve the bundled demo site on 127.0.0.x and run ingest + briefing over it."""
     from policywatch.demo_run import run_demo
 
-    run_demo(Path(os.environ.get("POLICYWATCH_DEMO_DIR", "demo-output")), keep=keep)
+    out_dir = Path(os.environ.get("POLICYWATCH_DEMO_DIR", "demo-output"))
+    run_demo(out_dir, run_ingest_flow, keep=keep)
 
 
 @app.command()

@@ -7,21 +7,26 @@ import shutil
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from policywatch.briefing import week_label
 from policywatch.demo import DEMO_SITES, SiteServer, demo_sources_text
+from policywatch.models import SourceResult
+
+IngestFlow = Callable[[], Sequence[SourceResult]]
 
 
-def run_demo(out_dir: Path, *, keep: bool = False) -> None:
-    """Serve the demo sites on loopback, ingest them through Prefect, brief the demo week."""
+def run_demo(out_dir: Path, ingest_flow: IngestFlow, *, keep: bool = False) -> None:
+    """Serve the demo sites on loopback, ingest them with `ingest_flow` (the CLI passes the
+    Prefect flow runner: this module never imports the CLI or Prefect), brief the demo week."""
     out_dir = out_dir.resolve()
     _fresh(out_dir)
     with SiteServer(DEMO_SITES) as server:
         (out_dir / "sources.yaml").write_text(demo_sources_text(server), encoding="utf-8")
         _point_env_at(out_dir)
         _say(f"demo sites: {', '.join(server.base_urls.values())}")
-        _run_pipeline(week_label(server.anchor))
+        _run_pipeline(week_label(server.anchor), ingest_flow)
         if keep:
             _serve_forever(server)
 
@@ -43,9 +48,8 @@ def _point_env_at(out_dir: Path) -> None:
     os.environ.setdefault("PREFECT_HOME", str(out_dir / "prefect"))  # kept: later starts are faster
 
 
-def _run_pipeline(week: str) -> None:
+def _run_pipeline(week: str, run_ingest_flow: IngestFlow) -> None:
     from policywatch import app
-    from policywatch.cli import run_ingest_flow
 
     _say("running the Prefect `ingest` flow (first start of Prefect's local server takes ~20 s)…")
     started = time.monotonic()
