@@ -7,9 +7,11 @@ from datetime import date
 
 import trafilatura
 from trafilatura.settings import Document, use_config
+from trafilatura.utils import load_html
 
 from policywatch.discover import plausible_date
 from policywatch.errors import ExtractError
+from policywatch.govmeta import GovMeta, read_gov_meta
 from policywatch.models import Article
 
 MIN_TEXT_CHARS = 80  # below this trafilatura found boilerplate, not an article
@@ -28,19 +30,25 @@ def extract_article(html: str, url: str, fallback_title: str | None = None) -> A
     if looks_binary(html):
         raise ExtractError(url, "binary data, not an HTML page (wrong Content-Type?)")
     try:
+        tree = load_html(html)
+        gov = read_gov_meta(tree) if tree is not None else GovMeta()
         doc = trafilatura.bare_extraction(
-            html, url=url, with_metadata=True, include_comments=False, config=_CONFIG
+            tree if tree is not None else html,
+            url=url,
+            with_metadata=True,
+            include_comments=False,
+            config=_CONFIG,
         )
     except Exception as exc:  # trafilatura/lxml raise many types on hostile input
         raise ExtractError(url, f"extraction crashed: {type(exc).__name__}: {exc}") from None
     if not isinstance(doc, Document) or not (doc.text or "").strip():
         raise ExtractError(url, "no main text found (not an article page, or script-rendered)")
-    text = _strip_heading((doc.text or "").strip(), doc.title)
+    text = _strip_heading(_strip_heading((doc.text or "").strip(), doc.title), gov.info.get("标题"))
     if len(text) < MIN_TEXT_CHARS:
         raise ExtractError(url, f"main text too short ({len(text)} characters)")
     return Article(
         url=url,
-        title=_title(doc.title, fallback_title, text),
+        title=_title(gov.official_title(doc.title), fallback_title, text),
         text=text,
         published=_date(doc.date),
         author=doc.author or None,

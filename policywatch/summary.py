@@ -32,6 +32,12 @@ _DATELINE = re.compile(
 )
 # "新华社北京11月18日电（记者 张三）" at the start of a Chinese news paragraph.
 _ZH_DATELINE = re.compile(r"^[\u4e00-\u9fff]{2,12}\d{1,2}月\d{1,2}日电(?:（[^）]{0,30}）)?\s*")
+# The addressees of a notice: "各省、自治区、直辖市人民政府，国务院各部委、各直属机构：" (a line
+# ending in a colon, no full stop inside), or "Dear stakeholders," / "Dear colleagues:".
+_SALUTATION = re.compile(
+    r"^(?:各[^。！？]{1,300}|[^。！？]{2,300}(?:部门|单位|机构|政府|委员会|厅|局|协会|组织))[：:]$"
+    r"|^Dear [A-Za-z ,'-]{2,80}[,:]$"
+)
 _MIN_EN_CHARS = 40
 _MIN_EN_WORDS = 6
 _MIN_ZH_CHARS = 8
@@ -62,7 +68,10 @@ def _sentences(text: str) -> list[str]:
 
 
 def _is_byline(para: str) -> bool:
-    """True for bylines ("By Jane Doe") and labelled lines ("Published: 18 Nov 2026")."""
+    """True for bylines ("By Jane Doe"), labelled lines ("Published: 18 Nov 2026") and the
+    salutation opening a notice ("各省、自治区…：", "Dear stakeholders,")."""
+    if _SALUTATION.match(para):
+        return True
     return bool(_LABEL.match(para)) or (len(para) <= _BYLINE_MAX and bool(_BYLINE.match(para)))
 
 

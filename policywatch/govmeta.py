@@ -1,0 +1,106 @@
+"""Government-page conventions read from the parsed HTML, before main-text extraction.
+
+Ministry, provincial and city portals (GB/T 42147) state the official title in
+`<meta name="ArticleTitle">`; www.gov.cn's policy library puts a metadata table (索引号 /
+发文机关 / 发文字号 / 成文日期 / 标题 / 发布日期) above the text. `<title>` adds the portal's
+name ("…_国务院部门文件_中国政府网", " - Xinhua", " | GOV.UK"). See shared POLICY-CONVENTIONS.md.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from lxml.html import HtmlElement
+
+# Labels of the policy-library info table; a table with this many of them is metadata.
+INFO_LABELS = ("索引号", "主题分类", "发文机关", "成文日期", "标题", "发文字号", "发布日期")
+MIN_INFO_LABELS = 3
+# A trailing title segment naming the site or its column, not the document.
+_SITE_WORDS = re.compile(
+    r"(政府网|人民政府|门户网站|网站|部门文件|政策文件|部门动态|政策解读|新闻中心|新华网|人民网|央视网"
+    r"|委员会办公室|GOV\.UK|Xinhua|XINHUA|European Commission|CGTN|China Daily|State Council"
+    r"|News|NEWS|Reuters|Ministry of [A-Z][A-Za-z ]+)"
+)
+_SEPARATORS = re.compile(r"\s+[-|–—:]\s+|\s*[_｜|]\s*|(?<=[\u4e00-\u9fff》）])-(?=[\u4e00-\u9fff])")
+MAX_SUFFIX_CHARS = 60
+
+
+@dataclass(frozen=True, slots=True)
+class GovMeta:
+    """What the page says of itself: meta tags by lower-case name, and the info table."""
+
+    meta: dict[str, str] = field(default_factory=dict)
+    info: dict[str, str] = field(default_factory=dict)
+
+    def official_title(self, *fallbacks: str | None) -> str | None:
+        """ArticleTitle, og:title or the info table's 标题, else the first fallback; without
+        the site's suffixes."""
+        for candidate in (
+            self.meta.get("articletitle"),
+            self.info.get("标题"),
+            self.meta.get("og:title"),
+            *fallbacks,
+        ):
+            if candidate and candidate.strip():
+                return strip_site_suffix(candidate, self.site_names())
+        return None
+
+    def site_names(self) -> tuple[str, ...]:
+        names = (self.meta.get(k) for k in ("sitename", "og:site_name", "application-name"))
+        return tuple(n.strip() for n in names if n and n.strip())
+
+
+def read_gov_meta(tree: HtmlElement) -> GovMeta:
+    """Meta tags and the info table of a parsed page; the table is removed from the tree, so
+    it never opens the main text (or the briefing summary made from it)."""
+    meta: dict[str, str] = {}
+    for node in tree.iter("meta"):
+        name = (node.get("name") or node.get("property") or "").strip().lower()
+        content = " ".join((node.get("content") or "").split())
+        if name and content:
+            meta.setdefault(name, content)
+    return GovMeta(meta, _take_info_table(tree))
+
+
+def _take_info_table(tree: HtmlElement) -> dict[str, str]:
+    """Label -> value pairs of the first metadata table, which is then dropped from the tree."""
+    for table in tree.iter("table"):
+        cells = [" ".join(c.text_content().split()) for c in table.iter("td", "th")]
+        pairs = _label_pairs(cells)
+        if len(pairs) >= MIN_INFO_LABELS:
+            table.drop_tree()
+            return pairs
+    return {}
+
+
+def _label_pairs(cells: list[str]) -> dict[str, str]:
+    """Cells 'label：' followed by their value cell, for the known labels only."""
+    pairs: dict[str, str] = {}
+    for label, value in zip(cells, [*cells[1:], ""], strict=True):
+        name = label.rstrip("：: ").replace(" ", "")
+        if name in INFO_LABELS and label != name and value and name not in pairs:
+            pairs[name] = value
+    return pairs
+
+
+def strip_site_suffix(title: str, site_names: tuple[str, ...] = ()) -> str:
+    """The title without trailing segments naming the site or its column."""
+    text = " ".join(title.split())
+    while True:
+        parts = list(_SEPARATORS.finditer(text))
+        if not parts:
+            return text
+        last = parts[-1]
+        head, tail = text[: last.start()].strip(), text[last.end() :].strip()
+        if not head or not _is_site_segment(tail, site_names):
+            return text
+        text = head
+
+
+def _is_site_segment(segment: str, site_names: tuple[str, ...]) -> bool:
+    if not segment or len(segment) > MAX_SUFFIX_CHARS:
+        return False
+    if any(segment == n or n in segment or segment in n for n in site_names):
+        return True
+    return bool(_SITE_WORDS.search(segment))

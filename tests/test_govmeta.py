@@ -1,0 +1,74 @@
+"""Official titles and the policy-library info table of government pages (issue 15, part 1)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from policywatch.extract import extract_article
+from policywatch.govmeta import strip_site_suffix
+from policywatch.summary import summarize
+
+PAGES = Path(__file__).parent / "pages"
+OFFICIAL = "工业和信息化部关于印发《人工智能产业标准体系建设指南（2026版）》的通知"
+
+
+def test_gov_cn_page_yields_official_title_and_no_info_table() -> None:
+    html = (PAGES / "govcn_policy_library.html").read_text(encoding="utf-8")
+    article = extract_article(html, "https://www.gov.cn/zhengce/zhengceku/202611/content_1.htm")
+    assert article.title == OFFICIAL
+    for label in ("索引号", "发文字号", "主题分类", "成文日期"):
+        assert label not in article.text
+    assert article.text.startswith("各省、自治区")
+    assert summarize(article.text).startswith("为加快推动人工智能产业高质量发展")
+
+
+@pytest.mark.parametrize(
+    ("title", "official"),
+    [
+        (OFFICIAL + "_国务院部门文件_中国政府网", OFFICIAL),
+        ("关于印发X方案的通知-中共中央网络安全和信息化委员会办公室", "关于印发X方案的通知"),
+        ("China unveils AI plan - Xinhua", "China unveils AI plan"),
+        (
+            "AI regulation: a pro-innovation approach - GOV.UK",
+            "AI regulation: a pro-innovation approach",
+        ),
+        ("Call for evidence on AI assurance | GOV.UK", "Call for evidence on AI assurance"),
+        ("AI Act - European Commission", "AI Act"),
+        (
+            "Beyond the hype - what AI means for policy",
+            "Beyond the hype - what AI means for policy",
+        ),
+        ("EU-China summit ends", "EU-China summit ends"),
+    ],
+)
+def test_site_suffixes_are_stripped_and_nothing_else(title: str, official: str) -> None:
+    assert strip_site_suffix(title) == official
+
+
+def test_site_name_meta_names_the_suffix_to_strip() -> None:
+    html = (
+        "<html><head><title>Ministers agree compute plan - Policy Ledger</title>"
+        '<meta property="og:site_name" content="Policy Ledger"></head><body><article>'
+        + "".join(
+            f"<p>Ministers agreed part {n} of a shared plan for public AI compute in the region, "
+            "with funding for research centres and a review after two years of operation.</p>"
+            for n in range(4)
+        )
+        + "</article></body></html>"
+    )
+    assert extract_article(html, "https://ledger.example/a").title == "Ministers agree compute plan"
+
+
+def test_salutations_do_not_open_the_summary() -> None:
+    text = (
+        "Dear stakeholders,\nThe department is consulting on new rules for AI assurance services "
+        "across the public sector. Responses are invited by the end of January."
+    )
+    assert summarize(text).startswith("The department is consulting")
+    zh = (
+        "各省、自治区、直辖市人民政府，国务院各部委、各直属机构：\n"
+        "现将《人工智能安全治理方案》印发给你们，请认真贯彻执行。"
+    )
+    assert summarize(zh).startswith("现将《人工智能安全治理方案》")
