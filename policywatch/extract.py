@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import Any
 
 import trafilatura
 from trafilatura.settings import Document, use_config
@@ -11,7 +12,13 @@ from trafilatura.utils import load_html
 
 from policywatch.discover import plausible_date
 from policywatch.errors import ExtractError
-from policywatch.govmeta import GovMeta, read_gov_meta
+from policywatch.govmeta import (
+    GovMeta,
+    cited_identifiers,
+    document_number,
+    issuer,
+    read_gov_meta,
+)
 from policywatch.models import Article
 
 MIN_TEXT_CHARS = 80  # below this trafilatura found boilerplate, not an article
@@ -54,7 +61,18 @@ def extract_article(html: str, url: str, fallback_title: str | None = None) -> A
         author=doc.author or None,
         sitename=doc.sitename or None,
         language=doc.language or None,
+        **_identifiers(gov, text),
     )
+
+
+def _identifiers(gov: GovMeta, text: str) -> dict[str, Any]:
+    """Document number, issuer and cited instruments (policywatch.govmeta)."""
+    number = document_number(gov, text)
+    return {
+        "document_number": number,
+        "issuer": issuer(gov, text),
+        "cites": cited_identifiers(text, number),
+    }
 
 
 def looks_binary(text: str, sample: int = 65_536) -> bool:

@@ -104,3 +104,82 @@ def _is_site_segment(segment: str, site_names: tuple[str, ...]) -> bool:
     if any(segment == n or n in segment or segment in n for n in site_names):
         return True
     return bool(_SITE_WORDS.search(segment))
+
+
+# GB/T 9704 document numbers, whatever bracket the page used: 工信部科〔2026〕215号.
+_ZH_NUMBER = re.compile(
+    r"([\u4e00-\u9fa5]{1,12}?)\s*[〔\[【（(［]\s*(\d{4})\s*[〕\]】）)］]\s*第?\s*0*(\d{1,5})\s*号"
+)
+_ZH_ORDER = re.compile(r"([\u4e00-\u9fa5]{2,20}令)\s*第\s*0*(\d{1,5})\s*号")
+_ZH_NOTICE = re.compile(r"([\u4e00-\u9fa5]{0,20}公告)\s*(\d{4})\s*年\s*第\s*0*(\d{1,5})\s*号")
+# Other instruments' identifiers cited in a text (EU, UK, US conventions).
+_CITED = (
+    re.compile(
+        r"(?<![A-Za-z])(?:Implementing |Delegated )?(?:Regulation|Directive|Decision)"
+        r" \(EU\) \d{4}/\d+"
+    ),
+    re.compile(r"(?<![A-Za-z])(?:COM|C|SWD)\(\d{4}\) ?\d+ final\b"),
+    re.compile(r"(?<![A-Za-z])Executive Order (?:No\. )?1\d{4}\b"),
+    re.compile(r"(?<![A-Za-z])SI \d{4}/\d+\b"),
+    re.compile(
+        r"(?<![A-Za-z])[A-Z]{2,8}-\d{4}-\d{4}\b"
+    ),  # Federal Register dockets: NIST-2024-0001
+)
+NUMBER_HEAD_CHARS = 400  # an own number stands under the title, before the salutation
+_ISSUER_SUFFIX = re.compile(r"(门户网站|网站|官网|官方网站)$")
+_PUBLISHED_BY = re.compile(
+    r"\b(?:Published|Issued) by:?\s+(?:the\s+)?([A-Z][\w&,' -]{2,80}?)(?:\s+on\b|[.\n]|$)"
+)
+
+
+def normalise_number(text: str) -> str | None:
+    """The first official document number in text, written the GB/T 9704 way, or None."""
+    found = [m for p in (_ZH_NUMBER, _ZH_ORDER, _ZH_NOTICE) if (m := p.search(text))]
+    if not found:
+        return None
+    return _spell(min(found, key=lambda m: m.start()))
+
+
+def _spell(match: re.Match[str]) -> str:
+    groups = match.groups()
+    if match.re is _ZH_NUMBER:
+        return f"{groups[0]}〔{groups[1]}〕{groups[2]}号"
+    if match.re is _ZH_ORDER:
+        return f"{groups[0]}第{groups[1]}号"
+    return f"{groups[0]}{groups[1]}年第{groups[2]}号"
+
+
+def document_number(gov: GovMeta, text: str) -> str | None:
+    """The item's own number: the info table's 发文字号, else one under the title."""
+    stated = gov.info.get("发文字号")
+    if stated:
+        return normalise_number(stated) or " ".join(stated.split())
+    head = text[:NUMBER_HEAD_CHARS].split("\n")
+    for line in head[:4]:  # the number line, not a citation deeper in the text
+        line = line.strip()
+        number = normalise_number(line)
+        if number and len(line) <= len(number) + 4:
+            return number
+    return None
+
+
+def issuer(gov: GovMeta, text: str) -> str | None:
+    """The issuing body when the page states it (发文机关, ContentSource, "Published by …")."""
+    stated = gov.info.get("发文机关") or gov.meta.get("contentsource")
+    if stated:
+        return _ISSUER_SUFFIX.sub("", " ".join(stated.split())) or None
+    match = _PUBLISHED_BY.search(text[:2000])
+    return match.group(1).strip(" ,") if match else None
+
+
+def cited_identifiers(text: str, own: str | None = None) -> tuple[str, ...]:
+    """Identifiers of other instruments the text cites, in order of first mention."""
+    found: dict[str, int] = {}
+    for pattern in (_ZH_NUMBER, _ZH_ORDER, _ZH_NOTICE):
+        for m in pattern.finditer(text):
+            found.setdefault(_spell(m), m.start())
+    for pattern in _CITED:
+        for m in pattern.finditer(text):
+            found.setdefault(" ".join(m.group(0).split()), m.start())
+    found.pop(own or "", None)
+    return tuple(sorted(found, key=found.__getitem__))

@@ -26,6 +26,9 @@ class Article:
     author: str | None = None
     sitename: str | None = None
     language: str | None = None
+    document_number: str | None = None  # its own official number (GB/T 9704 spelling)
+    issuer: str | None = None  # the issuing body, when the page states it
+    cites: tuple[str, ...] = ()  # identifiers of other instruments the text cites
 
 
 @dataclass(frozen=True, slots=True)

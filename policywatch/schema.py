@@ -51,6 +51,10 @@ items = Table(
     Column("region", String(64), nullable=True),
     Column("fired", Text, nullable=True),  # JSON list of lexicon terms that matched
     Column("error", Text, nullable=True),
+    # Revision 0003: what the page says of the instrument it carries.
+    Column("document_number", String(128), nullable=True),
+    Column("issuer", Text, nullable=True),
+    Column("cites", Text, nullable=True),  # JSON list of cited instrument identifiers
     UniqueConstraint("canonical_url", name="uq_items_canonical_url"),
 )
 Index("ix_items_week_status", items.c.week, items.c.status)

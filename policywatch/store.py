@@ -304,6 +304,9 @@ class Store:
             "region": rel.region if rel else None,
             "fired": json.dumps(list(rel.fired)) if rel else None,
             "error": cand.error,
+            "document_number": art.document_number if art else None,
+            "issuer": art.issuer if art else None,
+            "cites": json.dumps(list(art.cites), ensure_ascii=False) if art else None,
         }
         item_id = conn.execute(self._sql.insert_item, values).scalar_one_or_none()
         return None if item_id is None else int(item_id)
@@ -383,6 +386,9 @@ def item_dict(row: Any) -> dict[str, Any]:
         "week": row["week"],
         "language": row["language"],
         "author": row["author"],
+        "document_number": row["document_number"],
+        "issuer": row["issuer"],
+        "cites": json.loads(row["cites"]) if row["cites"] else [],
         "status": row["status"],
         "duplicate_of": row["duplicate_of"],
         "story": row["story_id"],

@@ -72,3 +72,67 @@ def test_salutations_do_not_open_the_summary() -> None:
         "现将《人工智能安全治理方案》印发给你们，请认真贯彻执行。"
     )
     assert summarize(zh).startswith("现将《人工智能安全治理方案》")
+
+
+def test_document_number_issuer_and_citations_are_read_and_exported(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from policywatch.dedupe import fingerprint
+    from policywatch.store import Candidate, Store
+
+    html = (PAGES / "govcn_policy_library.html").read_text(encoding="utf-8")
+    html = html.replace(
+        "认真贯彻落实。", "认真贯彻落实。依据《新一代人工智能发展规划》（国发[2017]35号）。"
+    )
+    url = "https://www.gov.cn/zhengce/zhengceku/202611/content_1.htm"
+    article = extract_article(html, url)
+    assert article.document_number == "工信部科〔2026〕215号"
+    assert article.issuer == "工业和信息化部"
+    assert article.cites == ("国发〔2017〕35号",)
+    store = Store.open(f"sqlite:///{tmp_path / 'pw.db'}")
+    cand = Candidate(
+        "gov", url, url, "2026-W47", datetime.now(UTC), article, fingerprint(article.text)
+    )
+    store.add([cand])
+    (row,) = store.export()
+    store.close()
+    assert (row["document_number"], row["issuer"], row["cites"]) == (
+        "工信部科〔2026〕215号",
+        "工业和信息化部",
+        ["国发〔2017〕35号"],
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ("国发（2017）35号", "国发〔2017〕35号"),
+        ("工信部科[2026]215号", "工信部科〔2026〕215号"),
+        ("渝府办发【2026】第 7 号", "渝府办发〔2026〕7号"),
+        ("国家互联网信息办公室令第 12 号", "国家互联网信息办公室令第12号"),
+        ("商务部公告2024年第5号", "商务部公告2024年第5号"),
+        ("no number here", None),
+    ],
+)
+def test_numbers_are_normalised(text: str, number: str | None) -> None:
+    from policywatch.govmeta import normalise_number
+
+    assert normalise_number(text) == number
+
+
+def test_english_identifiers_and_publisher() -> None:
+    from policywatch.govmeta import GovMeta, cited_identifiers, issuer
+
+    text = (
+        "Published by the Department for Science, Innovation and Technology on 3 March 2026.\n"
+        "The guidance implements Regulation (EU) 2024/1689 and responds to COM(2025) 45 final, "
+        "Executive Order 14110, SI 2024/123 and docket NIST-2024-0001."
+    )
+    assert issuer(GovMeta(), text) == "Department for Science, Innovation and Technology"
+    assert cited_identifiers(text) == (
+        "Regulation (EU) 2024/1689",
+        "COM(2025) 45 final",
+        "Executive Order 14110",
+        "SI 2024/123",
+        "NIST-2024-0001",
+    )
