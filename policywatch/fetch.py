@@ -43,6 +43,7 @@ MAX_REDIRECTS = 5
 MAX_RETRY_AFTER = 120.0  # seconds; a longer Retry-After fails the URL for this run
 BACKOFF_BASE = 0.5  # seconds; doubled per retry
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+GONE_STATUSES = frozenset({404, 410})  # "page gone" in source health
 ROBOTS_MAX_BYTES = 500_000
 
 
@@ -180,6 +181,8 @@ class Fetcher:
             return _response(url, current, resp, b"", not_modified=True)
         if status in RETRY_STATUSES:
             raise _Retryable(f"HTTP {status}", _retry_after(resp.headers.get("retry-after")))
+        if status in GONE_STATUSES:
+            raise FetchError(url, f"page gone: HTTP {status}")
         if status >= 400:
             raise FetchError(url, f"HTTP {status}")
         _check_type(url, resp)

@@ -54,6 +54,8 @@ def probe_sources(cfg: SourcesFile, settings: Settings, only: list[str]) -> list
 async def _probe(source: Source, fetcher: Fetcher, store: Store | None) -> ProbeRow:
     streak = consecutive_failures(store, source.id) if store else 0
     try:
+        if source.kind == "page":  # the page itself is the source: probe it, as a listing is
+            await fetcher.get(source.url, delay=source.delay)
         links, _ = await discover_links(source, fetcher, None, backfill=True)
     except PolicywatchError as exc:
         return ProbeRow(source.id, source.kind, 0, str(exc), streak)

@@ -142,7 +142,16 @@ async def _ingest(source: Source, run: IngestRun, started: datetime) -> SourceRe
     retry_later = len(todo) >= run.fetch.max_items_per_source or any(r.error for r in results)
     if validators is not None and not retry_later:
         await asyncio.to_thread(run.store.save_validators, source.url, validators)
-    return _summarise(source, started, len(links), results, stored)
+    summary = _summarise(source, started, len(links), results, stored)
+    return replace(summary, error=_own_url_error(source, results))
+
+
+def _own_url_error(source: Source, results: Sequence[PageResult]) -> str | None:
+    """A `page` source whose own URL failed is a failing source (health from the first failed
+    run), not only a failed item: the page the analyst watches may be gone."""
+    if source.kind != "page":
+        return None
+    return next((r.error for r in results if r.error), None)
 
 
 NO_LINKS = "listing yielded no links (layout changed?)"
