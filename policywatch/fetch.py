@@ -91,7 +91,7 @@ class Fetcher:
         self._client: httpx.AsyncClient | None = None
         self._global = asyncio.Semaphore(settings.concurrency)
         self._hosts: dict[str, _HostSlot] = {}
-        self._robots: dict[str, RobotFileParser | None] = {}
+        self._robots: dict[str, RobotFileParser | RobotsUnavailable | None] = {}
         self._robots_lock = asyncio.Lock()
 
     async def __aenter__(self) -> Fetcher:
@@ -202,10 +202,16 @@ class Fetcher:
         if not self.settings.respect_robots:
             return
         parser = await self._robots_for(current)
+        if isinstance(parser, RobotsUnavailable):
+            raise FetchError(
+                url,
+                f"robots.txt unreachable ({parser.reason}): disallowing the site for this run "
+                "(RFC 9309)",
+            )
         if parser is not None and not parser.can_fetch(self.settings.user_agent, current):
             raise FetchError(url, f"disallowed by robots.txt ({current})")
 
-    async def _robots_for(self, url: str) -> RobotFileParser | None:
+    async def _robots_for(self, url: str) -> RobotFileParser | RobotsUnavailable | None:
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}"
         async with self._robots_lock:
@@ -221,6 +227,8 @@ class Fetcher:
             status, target, body = await _robots_hop(self._client, url)
             if status == 200:
                 return body
+            if status >= 500:
+                raise RobotsUnavailable(f"HTTP {status}")
             if target is None or urlsplit(target).scheme not in ("http", "https"):
                 return None
             if not same_host(target, host or ""):
@@ -228,14 +236,21 @@ class Fetcher:
             url = target
         return None
 
-    async def _load_robots(self, origin: str) -> RobotFileParser | None:
-        """Fetch robots.txt once per origin; missing or broken robots.txt allows everything."""
+    async def _load_robots(self, origin: str) -> RobotFileParser | RobotsUnavailable | None:
+        """Fetch robots.txt once per origin, per RFC 9309: absent (4xx) or unusable (a bad
+        redirect) allows everything; unreachable or 5xx disallows the site for this run."""
         assert self._client is not None
         url = origin + "/robots.txt"
         try:
             async with asyncio.timeout(min(self.settings.timeout, 10.0)):
                 body = await self._robots_body(url)
-        except (httpx.HTTPError, FetchError, TimeoutError, ValueError):  # ValueError: bad Location
+        except RobotsUnavailable as exc:
+            return exc
+        except TimeoutError:
+            return RobotsUnavailable("timed out")
+        except (httpx.ConnectError, httpx.ReadError, httpx.TimeoutException) as exc:
+            return RobotsUnavailable(f"connection failed: {type(exc).__name__}")
+        except (httpx.HTTPError, FetchError, ValueError):  # ValueError: a malformed Location
             return None
         if body is None:
             return None
@@ -245,6 +260,14 @@ class Fetcher:
 
 
 ROBOTS_REDIRECTS = 5  # http -> https -> www. hops a robots.txt may take
+
+
+class RobotsUnavailable(Exception):
+    """robots.txt could not be read (unreachable, 5xx): RFC 9309 says disallow all."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 async def _robots_hop(client: httpx.AsyncClient, url: str) -> tuple[int, str | None, bytes]:

@@ -26,6 +26,7 @@ from hostile_server import HostileServer, article_text
 from policywatch import app, mail, render
 from policywatch.briefing import FAILING_RUNS_FLAG, week_label
 from policywatch.config import FetchSettings, SmtpSettings, settings_from_env
+from policywatch.errors import FetchError
 from policywatch.fetch import Fetcher
 from policywatch.models import SourceResult
 
@@ -256,18 +257,23 @@ def _hrefs(html: str) -> list[str]:
     return re.findall(r'href="([^"]*)"', html)
 
 
-def test_hostile_robots_txt_does_not_block_the_source() -> None:
-    """A robots.txt that never finishes is given up on; the feed itself is still fetched."""
+def test_hostile_robots_txt_is_given_up_on_and_disallows_the_site() -> None:
+    """A robots.txt that never finishes is given up on within the timeout; per RFC 9309 an
+    unreachable robots.txt disallows the site for the run (a clear error, no hang)."""
     settings = FetchSettings(delay=0, timeout=1, retries=0, respect_robots=True)
 
-    async def fetch(server: HostileServer) -> int:
+    async def fetch(server: HostileServer) -> str:
         async with Fetcher(settings) as fetcher:
-            response = await fetcher.get(server.url("good/robots/feed.xml", host=1))
-            return len(response.body)
+            with pytest.raises(FetchError) as caught:
+                await fetcher.get(server.url("good/robots/feed.xml", host=1))
+            with pytest.raises(FetchError):  # decided once per origin and run
+                await fetcher.get(server.url("good/robots/other.xml", host=1))
+            return str(caught.value)
 
     with HostileServer() as server:
         started = time.monotonic()
-        assert asyncio.run(fetch(server)) > 0
+        error = asyncio.run(fetch(server))
+        assert "robots.txt unreachable (timed out)" in error and "RFC 9309" in error
         assert time.monotonic() - started < 3.5
         assert server.hits["/robots.txt"] == 1
 

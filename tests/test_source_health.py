@@ -3,11 +3,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import pytest
+
 from policywatch import app, briefing, render
-from policywatch.config import load_sources, settings_from_env
+from policywatch.config import FetchSettings, load_sources, settings_from_env
 from policywatch.demo.server import SiteServer, render_template
+from policywatch.errors import FetchError
+from policywatch.fetch import Fetcher
 from policywatch.health import probe_sources
 
 SOURCES = """
@@ -41,3 +48,48 @@ def test_page_404_and_listing_410_fail_from_the_first_run(sites: SiteServer, pw_
     assert not rows["gone-page"].ok and "page gone: HTTP 404" in rows["gone-page"].line()
     assert not rows["gone-list"].ok and rows["gone-list"].line().startswith("FAIL")
     assert rows["alpha"].ok
+
+
+def _robots_site(robots_status: int) -> tuple[ThreadingHTTPServer, str]:
+    """A loopback site whose robots.txt answers `robots_status` and whose pages answer 200."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            status = robots_status if self.path == "/robots.txt" else 200
+            self.send_response(status)
+            self.send_header("Content-Type", "text/plain")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.41", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.41:{server.server_address[1]}"
+
+
+@pytest.mark.parametrize(
+    ("status", "allowed"), [(503, False), (500, False), (404, True), (403, True)]
+)
+def test_robots_txt_per_rfc_9309(status: int, allowed: bool) -> None:
+    """4xx robots.txt allows everything; 5xx disallows the site for the run."""
+    server, base = _robots_site(status)
+    settings = FetchSettings(delay=0, timeout=2, retries=0, respect_robots=True)
+
+    async def fetch() -> str:
+        async with Fetcher(settings) as fetcher:
+            try:
+                await fetcher.get(base + "/page.html")
+            except FetchError as exc:
+                return str(exc)
+            return "allowed"
+
+    try:
+        outcome = asyncio.run(fetch())
+    finally:
+        server.shutdown()
+    if allowed:
+        assert outcome == "allowed"
+    else:
+        assert f"robots.txt unreachable (HTTP {status})" in outcome and "RFC 9309" in outcome
