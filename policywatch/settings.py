@@ -230,7 +230,7 @@ def resolved_settings(environ: Mapping[str, str] | None = None) -> list[tuple[st
     else `default`; secrets masked. Validates everything first (ConfigError on bad input)."""
     env = os.environ if environ is None else environ
     settings = settings_from_env(env)
-    values = _resolved_values(settings, env)
+    values = _resolved_values(settings)
     rows = []
     for var in VARIABLES:
         raw = (env.get(ENV_PREFIX + var.name) or "").strip()
@@ -241,7 +241,7 @@ def resolved_settings(environ: Mapping[str, str] | None = None) -> list[tuple[st
     return rows
 
 
-def _resolved_values(settings: Settings, env: Mapping[str, str]) -> dict[str, str]:
+def _resolved_values(settings: Settings) -> dict[str, str]:
     """What each variable resolves to in `settings` (paths made absolute)."""
     smtp = settings.smtp
     return {
