@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,7 +19,7 @@ from sqlalchemy import Connection, and_, func, or_, select, update
 from policywatch import schema
 from policywatch.config import Source
 from policywatch.errors import ConfigError
-from policywatch.models import Briefing, BriefingEntry, SourceHealth
+from policywatch.models import Briefing, BriefingEntry, Consultation, DraftLink, SourceHealth
 from policywatch.store import Store
 from policywatch.summary import summarize
 
@@ -134,6 +135,7 @@ def build_briefing(
     with store.read() as conn:
         entries = _entries(conn, week, names)
         counts = _filtered_counts(conn, week)
+    entries = _with_drafts(store, entries)
     runs_start = week_start(week, timezone)
     # Runs from the week's start up to now: a briefing made days later (a backfill, or the
     # demo) still reports the checks and failures that produced its items.
@@ -151,6 +153,40 @@ def build_briefing(
         off_topic_filtered=counts.get("off_topic", 0),
         unhealthy=source_health(store, runs, names),
         group_by=group_by,
+        consultations=open_consultations(store, week, names),
+    )
+
+
+def open_consultations(store: Store, week: str, names: dict[str, str]) -> tuple[Consultation, ...]:
+    """Drafts reported by this week whose comment period runs past the week's end, deadline
+    first: carried from briefing to briefing until the deadline passes."""
+    _start, end = parse_week(week)
+    return tuple(
+        Consultation(
+            item_id=row["id"],
+            title=row["title"] or row["url"],
+            url=row["url"],
+            source_name=names.get(row["source_id"], row["source_id"]),
+            deadline=row["consultation_deadline"],
+            first_week=row["first_week"],
+            issuer=row["issuer"],
+            document_number=row["document_number"],
+        )
+        for row in store.open_consultations(week, end)
+    )
+
+
+def _with_drafts(store: Store, entries: tuple[BriefingEntry, ...]) -> tuple[BriefingEntry, ...]:
+    """Entries of final instruments with the date of the draft they adopt."""
+    adopted = [e.final_of.url for e in entries if e.final_of is not None]
+    if not adopted:
+        return entries
+    dates = store.published_dates(adopted)
+    return tuple(
+        replace(e, final_of=DraftLink(e.final_of.url, dates.get(e.final_of.url)))
+        if e.final_of is not None
+        else e
+        for e in entries
     )
 
 
@@ -200,6 +236,11 @@ def _entry(row: Any, names: dict[str, str], copies: list[Any]) -> BriefingEntry:
         topics=tuple(json.loads(row["topics"] or "[]")),
         summary=summarize(row["text"] or ""),
         also_reported_by=tuple(dict.fromkeys(others)),
+        document_number=row["document_number"],
+        issuer=row["issuer"],
+        stage=row["stage"],
+        consultation_deadline=row["consultation_deadline"],
+        final_of=DraftLink(row["final_of"], None) if row["final_of"] else None,
     )
 
 

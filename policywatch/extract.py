@@ -10,6 +10,7 @@ import trafilatura
 from trafilatura.settings import Document, use_config
 from trafilatura.utils import load_html
 
+from policywatch import instruments
 from policywatch.discover import plausible_date
 from policywatch.errors import ExtractError
 from policywatch.govmeta import (
@@ -53,15 +54,18 @@ def extract_article(html: str, url: str, fallback_title: str | None = None) -> A
     text = _strip_heading(_strip_heading((doc.text or "").strip(), doc.title), gov.info.get("标题"))
     if len(text) < MIN_TEXT_CHARS:
         raise ExtractError(url, f"main text too short ({len(text)} characters)")
+    title = _title(gov.official_title(doc.title), fallback_title, text)
+    published = _date(gov.published()) or _date(doc.date)
     return Article(
         url=url,
-        title=_title(gov.official_title(doc.title), fallback_title, text),
+        title=title,
         text=text,
-        published=_date(doc.date),
+        published=published,
         author=doc.author or None,
         sitename=doc.sitename or None,
         language=doc.language or None,
         **_identifiers(gov, text),
+        **_instrument(title, text, published),
     )
 
 
@@ -72,6 +76,17 @@ def _identifiers(gov: GovMeta, text: str) -> dict[str, Any]:
         "document_number": number,
         "issuer": issuer(gov, text),
         "cites": cited_identifiers(text, number),
+    }
+
+
+def _instrument(title: str, text: str, published: date | None) -> dict[str, Any]:
+    """Stage, comment deadline, effective date and name key (policywatch.instruments)."""
+    stage_ = instruments.stage(title, text)
+    return {
+        "stage": stage_,
+        "consultation_deadline": instruments.consultation_deadline(text, published, stage_),
+        "effective_date": instruments.effective_date(text, published),
+        "instrument_key": instruments.instrument_key(title) if stage_ else None,
     }
 
 

@@ -46,9 +46,34 @@ class GovMeta:
                 return strip_site_suffix(candidate, self.site_names())
         return None
 
+    def published(self) -> str | None:
+        """The publication date the page states (info table, PubDate, firstpublishedtime), as
+        'YYYY-MM-DD', or None."""
+        for value in (
+            self.info.get("发布日期"),
+            self.meta.get("pubdate"),
+            self.meta.get("firstpublishedtime"),
+            self.info.get("成文日期"),
+        ):
+            day = _iso_day(value or "")
+            if day:
+                return day
+        return None
+
     def site_names(self) -> tuple[str, ...]:
         names = (self.meta.get(k) for k in ("sitename", "og:site_name", "application-name"))
         return tuple(n.strip() for n in names if n and n.strip())
+
+
+_DAY = re.compile(r"(\d{4})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})")
+
+
+def _iso_day(value: str) -> str | None:
+    match = _DAY.search(value)
+    if not match:
+        return None
+    year, month, day = match.groups()
+    return f"{year}-{int(month):02d}-{int(day):02d}"
 
 
 def read_gov_meta(tree: HtmlElement) -> GovMeta:

@@ -29,6 +29,10 @@ class Article:
     document_number: str | None = None  # its own official number (GB/T 9704 spelling)
     issuer: str | None = None  # the issuing body, when the page states it
     cites: tuple[str, ...] = ()  # identifiers of other instruments the text cites
+    stage: str | None = None  # "draft" (inviting comments), "final", or None (news, calls)
+    consultation_deadline: date | None = None  # the date comments are due, for a draft
+    effective_date: date | None = None  # the date the instrument takes effect
+    instrument_key: str | None = None  # normalised instrument name: links a final to its draft
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +75,33 @@ class BriefingEntry:
     topics: tuple[str, ...]
     summary: str
     also_reported_by: tuple[tuple[str, str], ...] = ()  # (source name, url)
+    document_number: str | None = None
+    issuer: str | None = None
+    stage: str | None = None  # draft | final | None
+    consultation_deadline: date | None = None
+    final_of: DraftLink | None = None  # the draft this final instrument adopts
+
+
+@dataclass(frozen=True, slots=True)
+class DraftLink:
+    """The stored draft a final instrument adopts, as the briefing links it."""
+
+    url: str
+    published: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class Consultation:
+    """A stored draft whose comment period is still open when a briefing goes out."""
+
+    item_id: int
+    title: str
+    url: str
+    source_name: str
+    deadline: date
+    first_week: str  # the briefing week that first reported it
+    issuer: str | None = None
+    document_number: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +129,7 @@ class Briefing:
     off_topic_filtered: int = 0
     unhealthy: tuple[SourceHealth, ...] = ()
     group_by: str = "topic"  # "topic" or "region"
+    consultations: tuple[Consultation, ...] = ()  # open for comment after the week, by deadline
 
     @property
     def new_count(self) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
 
 import css_inline
@@ -45,6 +45,23 @@ class EntryView:
     tags: tuple[str, ...]
     summary: str
     also: tuple[LinkView, ...]
+    instrument: str = ""  # "工信部科〔2026〕215号 · 工业和信息化部": number and issuer
+    draft_note: str = ""  # "Draft for comment · comments due 10 Dec 2026"
+    final_of: LinkView | None = None  # "Final version of the draft of 15 Sep 2026"
+
+
+@dataclass(frozen=True, slots=True)
+class ConsultationView:
+    """One open consultation: deadline, days left, what it is and who asks."""
+
+    deadline: str
+    days_left: str
+    title: str
+    url: str | None
+    raw_url: str
+    instrument: str
+    source_name: str
+    carried: str  # "first reported in 2026-W45" when an earlier briefing reported it
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +126,54 @@ def entry_view(entry: BriefingEntry) -> EntryView:
         tags=tuple(dict.fromkeys(label(t) for t in tags if clean(t))),
         summary=clean(entry.summary),
         also=tuple(LinkView(clean(n), safe_url(u)) for n, u in entry.also_reported_by),
+        instrument=_instrument(entry.document_number, entry.issuer),
+        draft_note=_draft_note(entry),
+        final_of=_final_of(entry),
     )
+
+
+def _instrument(number: str | None, issuer: str | None) -> str:
+    return " · ".join(clean(part) for part in (number, issuer) if part and clean(part))
+
+
+def _draft_note(entry: BriefingEntry) -> str:
+    if entry.stage != "draft":
+        return ""
+    due = format_date(entry.consultation_deadline)
+    return f"Draft for comment · comments due {due}" if due else "Draft for comment"
+
+
+def _final_of(entry: BriefingEntry) -> LinkView | None:
+    if entry.final_of is None:
+        return None
+    when = format_date(entry.final_of.published)
+    text = f"Final version of the draft of {when}" if when else "Final version of an earlier draft"
+    return LinkView(text, safe_url(entry.final_of.url))
+
+
+def consultation_views(b: Briefing) -> tuple[ConsultationView, ...]:
+    """Open consultations, deadline first, with days left counted from the Monday the
+    briefing goes out."""
+    sent_on = b.end + timedelta(days=1)
+    return tuple(
+        ConsultationView(
+            deadline=format_date(c.deadline) or "",
+            days_left=_days_left((c.deadline - sent_on).days),
+            title=clean(c.title) or "(untitled)",
+            url=safe_url(c.url),
+            raw_url=clean(c.url),
+            instrument=_instrument(c.document_number, c.issuer),
+            source_name=clean(c.source_name),
+            carried=f"first reported in {clean(c.first_week)}" if c.first_week != b.week else "",
+        )
+        for c in b.consultations
+    )
+
+
+def _days_left(days: int) -> str:
+    if days <= 0:
+        return "closes today"
+    return "1 day left" if days == 1 else f"{days} days left"
 
 
 def _group_key(entry: BriefingEntry, group_by: str) -> str:
@@ -185,6 +249,7 @@ def _context(b: Briefing) -> dict[str, object]:
         "week_id": clean(b.week),
         "dates": date_range(b.start, b.end),
         "groups": group_entries(b),
+        "consultations": consultation_views(b),
         "generated": _format_dt(b.generated_at),
         "unhealthy": [
             (clean(h.name) or clean(h.source_id), clean(h.error), h.consecutive_failures)

@@ -55,6 +55,12 @@ items = Table(
     Column("document_number", String(128), nullable=True),
     Column("issuer", Text, nullable=True),
     Column("cites", Text, nullable=True),  # JSON list of cited instrument identifiers
+    # Revision 0004: the instrument's stage and dates, and the draft a final adopts.
+    Column("stage", String(8), nullable=True),  # draft | final | NULL
+    Column("consultation_deadline", Date, nullable=True),
+    Column("effective_date", Date, nullable=True),
+    Column("instrument_key", String(200), nullable=True),
+    Column("final_of", String(2048), nullable=True),  # URL of the stored draft a final adopts
     UniqueConstraint("canonical_url", name="uq_items_canonical_url"),
 )
 Index("ix_items_week_status", items.c.week, items.c.status)
@@ -62,6 +68,9 @@ Index("ix_items_text_hash", items.c.text_hash)
 Index("ix_items_story", items.c.story_id)
 # Revision 0002: briefing claims and `items --since` filter on first_seen.
 Index("ix_items_first_seen", items.c.first_seen)
+# Revision 0004: a final finds its draft by name; the briefing lists open consultations.
+Index("ix_items_instrument_key", items.c.instrument_key)
+Index("ix_items_consultation_deadline", items.c.consultation_deadline)
 
 # MinHash-LSH band keys of stored item texts: candidate lookup without texts in memory.
 lsh_buckets = Table(

@@ -20,7 +20,14 @@ class ItemStatements:
 
     def __init__(self, dialect: Dialect, max_candidates: int) -> None:
         items, live = schema.items, schema.items.c.status != "failed"
-        cols = (items.c.id, items.c.url, items.c.status, items.c.duplicate_of, items.c.story_id)
+        cols = (
+            items.c.id,
+            items.c.url,
+            items.c.status,
+            items.c.duplicate_of,
+            items.c.story_id,
+            items.c.stage,
+        )
         self.by_url = select(items.c.id, items.c.status).where(
             items.c.canonical_url == bindparam("url")
         )
@@ -45,6 +52,14 @@ class ItemStatements:
             update(items).where(items.c.id == bindparam("item")).values(story_id=bindparam("story"))
         )
         self.insert_keys = _insert_or_nothing(dialect, buckets)
+        self.by_instrument = select(
+            items.c.id, items.c.url, items.c.issuer, items.c.published, items.c.final_of
+        ).where(
+            items.c.instrument_key == bindparam("key"), items.c.stage == bindparam("stage"), live
+        )
+        self.set_final_of = (
+            update(items).where(items.c.id == bindparam("item")).values(final_of=bindparam("draft"))
+        )
 
 
 def _insert_or_nothing(

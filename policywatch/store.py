@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from alembic.util.exc import CommandError as AlembicError
-from sqlalchemy import Connection, Engine, create_engine, event, select, text
+from sqlalchemy import Connection, Engine, create_engine, event, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -30,6 +30,7 @@ from policywatch import migrations, schema
 from policywatch.dedupe import Fingerprint, Prepared, compare, prepare
 from policywatch.errors import StoreError
 from policywatch.fetch import Validators
+from policywatch.instruments import DRAFT, FINAL, DraftRef, adopted_draft, other_stage
 from policywatch.models import Article, Relevance, SourceResult
 from policywatch.statements import ItemStatements
 
@@ -197,12 +198,36 @@ class Store:
             )
             conn.execute(schema.items.delete().where(schema.items.c.id == existing.id))
         status, duplicate_of, story = self._decide(conn, cand)
-        item_id = self._insert_item(conn, cand, status, duplicate_of, story)
+        final_of = self._draft_adopted(conn, cand.article) if status != "failed" else None
+        item_id = self._insert_item(conn, cand, status, duplicate_of, story, final_of)
         if item_id is None:  # stored meanwhile by a writer that did not take the lock
             return Stored(cand.url, "skipped")
         if status != "failed":
             story = self._index_item(conn, cand, item_id, story)
+            self._link_earlier_finals(conn, cand)
         return Stored(cand.url, status, story, duplicate_of)
+
+    def _draft_adopted(self, conn: Connection, art: Article | None) -> str | None:
+        """URL of the stored draft a final instrument adopts (same instrument key, issuer, an
+        earlier date), or None."""
+        if art is None or art.stage != FINAL or not art.instrument_key:
+            return None
+        rows = conn.execute(self._sql.by_instrument, {"key": art.instrument_key, "stage": DRAFT})
+        drafts = [DraftRef(r.url, r.issuer, r.published) for r in rows]
+        found = adopted_draft(art.issuer, art.published, drafts)
+        return found.url if found else None
+
+    def _link_earlier_finals(self, conn: Connection, cand: Candidate) -> None:
+        """A draft stored after its final (a backfill, or two sources in one run) links the
+        stored finals of its instrument that have no draft yet."""
+        art = cand.article
+        if art is None or art.stage != DRAFT or not art.instrument_key:
+            return
+        draft = [DraftRef(cand.url, art.issuer, art.published)]
+        rows = conn.execute(self._sql.by_instrument, {"key": art.instrument_key, "stage": FINAL})
+        for row in rows:
+            if row.final_of is None and adopted_draft(row.issuer, row.published, draft):
+                conn.execute(self._sql.set_final_of, {"item": row.id, "draft": cand.url})
 
     def _index_item(
         self, conn: Connection, cand: Candidate, item_id: int, story: int | None
@@ -226,7 +251,9 @@ class Store:
             return "failed", None, None
         if cand.baseline_id is not None:
             return "baseline", cand.baseline_id, None
-        match = self._find_duplicate(conn, cand.prepared or cand.article.text, cand.fingerprint)
+        match = self._find_duplicate(
+            conn, cand.prepared or cand.article.text, cand.fingerprint, cand.article.stage
+        )
         if match is not None:
             if match.status == "baseline":
                 return "baseline", match.duplicate_of, match.story_id
@@ -235,13 +262,19 @@ class Store:
             return "off_topic", None, None
         return "new", None, None
 
-    def _find_duplicate(self, conn: Connection, text_: str | Prepared, fp: Fingerprint) -> Any:
-        """Earliest stored item that is the same text (hash) or a near/containment copy."""
+    def _find_duplicate(
+        self, conn: Connection, text_: str | Prepared, fp: Fingerprint, stage: str | None
+    ) -> Any:
+        """Earliest stored item that is the same text (hash) or a near/containment copy, of
+        the same instrument stage: a final that repeats its draft's text is the adoption,
+        news in its own right, not a copy (instruments.other_stage)."""
         exact = conn.execute(self._sql.by_hash, {"hash": fp.text_hash}).first()
-        if exact is not None:
+        if exact is not None and not other_stage(stage, exact.stage):
             return exact
         prepared = None
         for row, stored_text in self._candidates(conn, fp):
+            if other_stage(stage, row.stage):
+                continue
             prepared = prepared or prepare(text_)  # shingle the new text once, if at all
             if compare(prepared, stored_text) is not None:
                 return row
@@ -280,6 +313,7 @@ class Store:
         status: str,
         duplicate_of: str | None,
         story: int | None,
+        final_of: str | None = None,
     ) -> int | None:
         """INSERT ... ON CONFLICT (canonical_url) DO NOTHING; the new id, or None if present."""
         art, rel, fp = cand.article, cand.relevance, cand.fingerprint
@@ -307,6 +341,11 @@ class Store:
             "document_number": art.document_number if art else None,
             "issuer": art.issuer if art else None,
             "cites": json.dumps(list(art.cites), ensure_ascii=False) if art else None,
+            "stage": art.stage if art else None,
+            "consultation_deadline": art.consultation_deadline if art else None,
+            "effective_date": art.effective_date if art else None,
+            "instrument_key": art.instrument_key if art else None,
+            "final_of": final_of,
         }
         item_id = conn.execute(self._sql.insert_item, values).scalar_one_or_none()
         return None if item_id is None else int(item_id)
@@ -350,6 +389,37 @@ class Store:
             )
             return list(conn.execute(query).all())
 
+    # -- instruments -----------------------------------------------------------------------
+
+    def open_consultations(self, week: str, closes_after: date) -> list[Any]:
+        """Drafts briefed (or to be briefed) by `week` whose comments are due after
+        `closes_after`, deadline first; each with the week that first reported it."""
+        items, claimed = schema.items, schema.briefing_items
+        first_week = func.coalesce(claimed.c.week, items.c.week).label("first_week")
+        query = (
+            select(items, first_week)
+            .outerjoin(claimed, claimed.c.item_id == items.c.id)
+            .where(
+                items.c.status == "new",
+                items.c.consultation_deadline > closes_after,
+                func.coalesce(claimed.c.week, items.c.week) <= week,
+            )
+            .order_by(items.c.consultation_deadline, items.c.id)
+        )
+        with self.read() as conn:
+            return list(conn.execute(query).mappings())
+
+    def published_dates(self, urls: Iterable[str]) -> dict[str, date | None]:
+        """Publication dates of stored items by URL (the drafts that finals adopt)."""
+        wanted = sorted(set(urls))
+        if not wanted:
+            return {}
+        query = select(schema.items.c.url, schema.items.c.published).where(
+            schema.items.c.url.in_(wanted)
+        )
+        with self.read() as conn:
+            return {row.url: row.published for row in conn.execute(query)}
+
     # -- export ----------------------------------------------------------------------------
 
     def export(self, *, week: str | None = None, since: date | None = None) -> list[dict[str, Any]]:
@@ -389,6 +459,10 @@ def item_dict(row: Any) -> dict[str, Any]:
         "document_number": row["document_number"],
         "issuer": row["issuer"],
         "cites": json.loads(row["cites"]) if row["cites"] else [],
+        "stage": row["stage"],
+        "consultation_deadline": _day(row["consultation_deadline"]),
+        "effective_date": _day(row["effective_date"]),
+        "final_of": row["final_of"],
         "status": row["status"],
         "duplicate_of": row["duplicate_of"],
         "story": row["story_id"],
@@ -399,6 +473,10 @@ def item_dict(row: Any) -> dict[str, Any]:
         "error": row["error"],
         "text": row["text"],
     }
+
+
+def _day(value: date | None) -> str | None:
+    return value.isoformat() if value else None
 
 
 def _iso(value: datetime | None) -> str | None:

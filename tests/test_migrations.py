@@ -19,8 +19,23 @@ from policywatch import migrations, schema
 from policywatch.errors import StoreError
 from policywatch.store import Store
 
-NEW_INDEXES = {"ix_items_first_seen", "ix_fetch_runs_started"}  # added by revision 0002
-NEW_COLUMNS = {"document_number", "issuer", "cites"}  # added by revision 0003
+NEW_INDEXES = {  # added by revisions 0002 and 0004
+    "ix_items_first_seen",
+    "ix_fetch_runs_started",
+    "ix_items_instrument_key",
+    "ix_items_consultation_deadline",
+}
+NEW_COLUMNS = {  # added by revisions 0003 and 0004, with a type each
+    "document_number": "TEXT",
+    "issuer": "TEXT",
+    "cites": "TEXT",
+    "stage": "TEXT",
+    "consultation_deadline": "DATE",
+    "effective_date": "DATE",
+    "instrument_key": "TEXT",
+    "final_of": "TEXT",
+}
+HEAD = "0004"
 
 
 def release_0_1_metadata() -> MetaData:
@@ -31,7 +46,7 @@ def release_0_1_metadata() -> MetaData:
         for index in [i for i in copy.indexes if i.name in NEW_INDEXES]:
             copy.indexes.discard(index)
         for column in [c for c in copy.columns if c.name in NEW_COLUMNS]:
-            copy._columns.remove(column)  # revision 0003's columns
+            copy._columns.remove(column)  # revision 0003's and 0004's columns
     return old
 
 
@@ -57,10 +72,10 @@ def add_items(url: str) -> list[dict[str, Any]]:
     """Two items through the current store code path; returns the export. On an older schema
     the columns of later revisions exist only while the items are written."""
     engine = create_engine(url)
-    missing = sorted(NEW_COLUMNS - {c["name"] for c in inspect(engine).get_columns("items")})
+    missing = sorted(set(NEW_COLUMNS) - {c["name"] for c in inspect(engine).get_columns("items")})
     with engine.begin() as conn:
         for name in missing:
-            conn.execute(text(f"ALTER TABLE items ADD COLUMN {name} TEXT"))
+            conn.execute(text(f"ALTER TABLE items ADD COLUMN {name} {NEW_COLUMNS[name]}"))
     store = Store(engine)
     store.add([candidate("https://a.example/labels", LABELLING)])
     store.add([candidate("https://a.example/fund", COMPUTE)])
@@ -94,7 +109,7 @@ def db_upgrade_command(url: str) -> subprocess.CompletedProcess[str]:
 def test_head_is_identical_to_schema_metadata(db_url: str) -> None:  # noqa: F811
     Store.open(db_url).close()
     assert schema_diff(db_url, schema.metadata) == []
-    assert migrations.head() == "0003"
+    assert migrations.head() == HEAD
 
 
 def test_revision_0001_is_the_first_release_schema(db_url: str) -> None:  # noqa: F811
@@ -110,7 +125,7 @@ def test_db_upgrade_from_revision_0001_keeps_items(db_url: str) -> None:  # noqa
     assert done.returncode == 0, done.stderr
     assert "up to date" in done.stderr
     store = Store.open(db_url, create=False)
-    assert store.revision() == "0003"
+    assert store.revision() == HEAD
     assert store.export() == before
     assert indexes(db_url) >= NEW_INDEXES
     [copy] = store.add([candidate("https://b.example/labels", LABELLING, source="news")])
@@ -124,7 +139,7 @@ def test_pre_alembic_database_is_stamped_then_upgraded(db_url: str) -> None:  # 
     engine.dispose()
     before = add_items(db_url)
     store = Store.open(db_url)
-    assert store.revision() == "0003"
+    assert store.revision() == HEAD
     assert store.export() == before
     store.close()
     assert schema_diff(db_url, schema.metadata) == []
@@ -139,7 +154,7 @@ def test_downgrade_to_first_release_and_back(db_url: str) -> None:  # noqa: F811
     engine.dispose()
     assert schema_diff(db_url, release_0_1_metadata()) == []
     store = Store.open(db_url)
-    assert store.revision() == "0003" and store.export() == before
+    assert store.revision() == HEAD and store.export() == before
     store.close()
 
 
@@ -147,7 +162,7 @@ def test_workers_opening_an_empty_database_at_once_migrate_it_once(
     db_url: str,  # noqa: F811
 ) -> None:
     stores = run_together(4, lambda _i: Store.open(db_url))
-    assert {s.revision() for s in stores} == {"0003"}
+    assert {s.revision() for s in stores} == {HEAD}
     for store in stores:
         store.close()
 

@@ -1,0 +1,256 @@
+"""What a policy page says of the instrument it carries: its stage (draft for comment or
+final), the date comments are due, the date it takes effect, and the name that links a final
+instrument to the draft it adopts. Pure functions over title and text (no I/O).
+
+Conventions are collected in shared POLICY-CONVENTIONS.md: Chinese drafts carry （征求意见稿）
+and "意见反馈截止时间为…"; finals are "关于印发《…》的通知", often "自…起施行" (an effective
+date, never a comment deadline). Calls for cases or funding (征集, 申报, "applications close")
+and news reports about a consultation are neither: they get no stage and no deadline.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from policywatch.dates import find_dates
+
+DRAFT, FINAL = "draft", "final"
+# How far back a final may look for the draft it adopts (drafts are typically adopted within
+# months; a longer gap is more often a different instrument with a reused name).
+MAX_DRAFT_AGE = timedelta(days=3 * 365)
+# How much of the text is read for the stage and dates (the operative part of a notice).
+HEAD_CHARS = 6000
+
+
+def _either(*alternatives: str, flags: int = re.I) -> re.Pattern[str]:
+    """One pattern matching any of the alternatives (each written on a line of its own)."""
+    return re.compile("|".join(alternatives), flags)
+
+
+_DRAFT_TITLE = _either(
+    r"征求意见稿|公开征求|征求.{0,30}意见|意见征集|草案.{0,4}意见|送审稿",
+    r"\bconsultation\b",
+    r"call for (?:evidence|views|input|comments?)",
+    r"request for (?:comments?|information)",
+    r"\bhave your say\b",
+    r"\bdraft\b.{0,80}\bfor (?:public )?(?:comment|consultation|feedback)",
+    r"notice of proposed rulemaking|\bproposed rule\b|\bopen for (?:comment|feedback)",
+)
+_FINAL_TITLE = _either(
+    r"印发|公布|施行|令第\s*\d+\s*号|公告\s*\d{4}\s*年",
+    r"发布.{0,20}(?:办法|规定|指南|意见|方案|规划|标准|通知|公告)",
+    r"\badopt(?:s|ed)?\b",
+    r"\bpublishe[sd]\b.{0,40}\bOfficial Journal\b",
+    r"\bfinal (?:rule|guidance|report|version)\b",
+    r"\bexecutive order\b",
+    r"\bissue[sd]?\b.{0,60}\b(?:guidance|guidelines|code|framework|regulation|rules)\b",
+    r"\bgovernment response\b|\bconsultation outcome\b",
+)
+_FINAL_TEXT = _either(
+    r"现予(?:公布|印发|发布)|现将《[^》]{2,80}》(?:印发|公布|发布)",
+    r"(?:经|已经).{0,20}(?:会议|审议)(?:审议)?通过",
+    r"自\s*\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*起\s*(?:施行|实施)",
+    r"\bhas (?:today )?adopted\b|\bwas published in the Official Journal\b",
+    r"\b(?:enters?|comes?) into force\b|\bhereby (?:ordered|issued)\b",
+)
+# Pages that report on an instrument rather than carry it: news copy, analysis.
+_REPORT = _either(
+    r"（记者|\(记者|记者\s*[\u4e00-\u9fa5]{2,3}\s*(?:报道|摄)|新华社\S{0,6}电",
+    r"据.{1,20}(?:消息|报道|介绍)",
+    r"\(Xinhua\)|\bXinhua\b.{0,20}--|\bReporting by\b",
+    r"\baccording to (?:the|a) (?:notice|draft|document|statement|ministry)",
+    r"\b(?:said|says) in a statement\b",
+    r"\bour analysis\b|\bthis (?:commentary|explainer|analysis)\b",
+)
+# Calls that collect cases, projects or applications, and events: deadlines there are not
+# comment deadlines.
+_CALL_OR_EVENT = _either(
+    r"征集.{0,20}(?:案例|项目|成果|方案|典型|揭榜)|申报|遴选|推荐.{0,10}(?:工作|名单)|报名",
+    r"大会|论坛|峰会|研讨会|培训班",
+    r"call for (?:applications|proposals|cases|papers|projects)|funding (?:competition|call)",
+    r"\bapplications? (?:open|close)|\bconference\b|\bsummit\b|\bwebinar\b",
+    r"\bworkshop\b|\bregister\b",
+)
+# A sentence that states when comments are due (its date is the deadline).
+_ZH_DEADLINE = re.compile(
+    r"(?:意见|建议|反馈|评论).{0,12}(?:截止|截至)|(?:截止|截至).{0,30}(?:意见|建议|反馈)"
+    r"|请于.{0,40}(?:前|之前|以前).{0,60}(?:意见|建议)|(?:意见|建议|反馈).{0,20}请于"
+    r"|征求意见(?:的)?(?:时间|期限|期)"
+)
+_EN_DEADLINE = re.compile(
+    r"\b(?:consultation|call for evidence|call for views)\b.{0,60}"
+    r"\b(?:closes?|ends?|runs?|until|open)\b"
+    r"|\b(?:feedback|comment|consultation|response) period\b"
+    r"|\b(?:comments?|responses?|feedback|views|submissions?|input)\b.{0,80}"
+    r"\b(?:by|before|until|no later than|due|received|closes?|deadline)\b"
+    r"|\bdeadline for (?:comments|responses|feedback|submissions)\b",
+    re.I,
+)
+_NOT_DEADLINE = re.compile(
+    r"施行|实施之日|生效|申报|报名|报送.{0,6}(?:材料|案例|项目)|会议|举办|召开"
+    r"|\binto force\b|\bapplies from\b|\bapply from\b|\btakes? effect\b|\beffective\b"
+    r"|\bapplications?\b|\bregistration\b|\bconference\b|\bevent\b",
+    re.I,
+)
+_ZH_EFFECTIVE = re.compile(r"自\s*(?P<d>[^，。；起]{6,24}?)\s*起\s*(?:施行|实施|执行|生效)")
+_EN_EFFECTIVE = re.compile(
+    r"\b(?:comes? into force|enters? into force|entered into force|applies|will apply|shall apply"
+    r"|takes? effect|effective)\s+(?:on|from|as of)?\s*(?P<d>[A-Z0-9][^.;]{3,30})",
+    re.I,
+)
+_SENTENCES = re.compile(r"(?<=[。；！？\n])|(?<=[.;!?])\s+(?=[A-Z(])")
+
+
+def stage(title: str, text: str) -> str | None:
+    """'draft' for a draft or consultation inviting comments, 'final' for an adopted or
+    issued instrument, None for news, analysis, calls and events."""
+    head = text[:HEAD_CHARS]
+    if _REPORT.search(head[:1500]):
+        return None
+    if _DRAFT_TITLE.search(title):
+        return DRAFT
+    if _CALL_OR_EVENT.search(title):
+        return None
+    if _FINAL_TITLE.search(title) or _FINAL_TEXT.search(head):
+        return FINAL
+    return None
+
+
+def other_stage(a: str | None, b: str | None) -> bool:
+    """True for a draft and a final: the same text at two stages is two events."""
+    return a is not None and b is not None and a != b
+
+
+def consultation_deadline(text: str, published: date | None, stage_: str | None) -> date | None:
+    """The date comments are due, for a draft inviting them; None otherwise (effective dates,
+    events and application deadlines are not comment deadlines)."""
+    if stage_ != DRAFT:
+        return None
+    for sentence in _sentences(text[:HEAD_CHARS]):
+        pattern = _ZH_DEADLINE if _has_cjk(sentence) else _EN_DEADLINE
+        if not pattern.search(sentence) or _NOT_DEADLINE.search(sentence):
+            continue
+        found = find_dates(sentence, published)
+        if found:
+            return found[-1]  # "from 10 November to 8 December": the end
+    return None
+
+
+def effective_date(text: str, published: date | None) -> date | None:
+    """The date an instrument takes effect (自…起施行, "applies from …"), or None."""
+    head = text[:HEAD_CHARS]
+    for pattern in (_ZH_EFFECTIVE, _EN_EFFECTIVE):
+        for match in pattern.finditer(head):
+            found = find_dates(match.group("d"), published)
+            if found:
+                return found[0]
+    return None
+
+
+def _sentences(text: str) -> Iterable[str]:
+    return (s.strip() for s in _SENTENCES.split(text) if s.strip())
+
+
+def _has_cjk(text: str) -> bool:
+    return re.search(r"[\u4e00-\u9fff]", text) is not None
+
+
+# -- the name that links a final to its draft ---------------------------------------------------
+
+_ZH_NAME = re.compile(r"《([^《》]{2,120})》")
+_ZH_TITLE_NAME = re.compile(
+    r"关于(?:印发|发布|公布|公开征求|征求)(?P<n>.{2,80}?)(?:意见)?的(?:通知|公告)"
+)
+_DRAFT_MARKS = _either(
+    r"[（(]\s*(?:草案)?(?:公开)?(?:征求意见稿|草案|送审稿|draft|consultation draft)\s*[）)]",
+    r"征求意见稿|送审稿",
+)
+_EN_AFFIXES = _either(
+    r"^(?:(?:public |targeted )?consultation(?: on| for)?"
+    r"|call for (?:evidence|views|input)(?: on)?"
+    r"|request for (?:comments|information)(?: on)?|notice of proposed rulemaking(?: on)?"
+    r"|draft|proposed|final|government response(?: to the consultation on)?"
+    r"|consultation outcome)[\s:–—-]+",
+    r"[\s:–—-]+(?:(?:public )?consultation|call for evidence|have your say|draft for comment"
+    r"|consultation outcome|government response|final version|\(draft\)|\(final\))$",
+)
+_EN_QUOTED = re.compile(r"[\"“]([A-Z][^\"”]{8,120})[\"”]")
+_KEY_DROP = re.compile(r"[\s\W_]+|^the|\bthe\b", re.I)
+
+
+def instrument_key(title: str, text: str = "") -> str | None:
+    """A normalised name of the instrument a page carries: the name in 《》 (or between 关于
+    印发 … 的通知), an English title without consultation/draft affixes; draft markers
+    dropped so a draft and its final share the key. None when no name is found."""
+    name = _zh_name(title) if _has_cjk(title) else _en_name(title)
+    if not name:
+        return None
+    key = _KEY_DROP.sub("", _DRAFT_MARKS.sub("", name).lower())
+    return key[:200] or None
+
+
+def _zh_name(title: str) -> str | None:
+    found = _ZH_NAME.findall(title)
+    if found:
+        return str(max(found, key=len))
+    match = _ZH_TITLE_NAME.search(title)
+    return match.group("n") if match else None
+
+
+def _en_name(title: str) -> str | None:
+    quoted = _EN_QUOTED.search(title)
+    name = quoted.group(1) if quoted else title
+    previous = None
+    while previous != name:
+        previous, name = name, _EN_AFFIXES.sub("", name.strip())
+    name = re.sub(r"^(?:the|on|draft|proposed)\s+", "", name.strip(), flags=re.I)
+    return name if len(name) >= 8 else None
+
+
+@dataclass(frozen=True, slots=True)
+class DraftRef:
+    """A stored draft a final may adopt: where it is, who issued it, when."""
+
+    url: str
+    issuer: str | None
+    published: date | None
+
+
+def adopted_draft(
+    issuer: str | None, published: date | None, drafts: Iterable[DraftRef]
+) -> DraftRef | None:
+    """The latest draft (of the same instrument key, chosen by the caller) that a final of
+    this issuer and date adopts: issued by the same body when both say, not after the final,
+    and not older than MAX_DRAFT_AGE."""
+    fitting = [
+        d for d in drafts if _same_body(issuer, d.issuer) and _before(d.published, published)
+    ]
+    return max(fitting, key=lambda d: d.published or date.min, default=None)
+
+
+def _same_body(a: str | None, b: str | None) -> bool:
+    if not a or not b:
+        return True
+    a, b = _KEY_DROP.sub("", a.lower()), _KEY_DROP.sub("", b.lower())
+    return a in b or b in a
+
+
+def _before(draft: date | None, final: date | None) -> bool:
+    if draft is None or final is None:
+        return True
+    return draft <= final and final - draft <= MAX_DRAFT_AGE
+
+
+__all__ = [
+    "DRAFT",
+    "FINAL",
+    "DraftRef",
+    "adopted_draft",
+    "consultation_deadline",
+    "effective_date",
+    "instrument_key",
+    "stage",
+]

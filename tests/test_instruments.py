@@ -1,0 +1,233 @@
+"""Stage, comment deadlines, effective dates and draft → final links (issue 15), through
+extraction, the store (SQLite and PostgreSQL) and the briefing's "Open consultations"."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+
+import pytest
+from pg import db_url  # noqa: F401
+
+from policywatch.briefing import build_briefing, claim_items
+from policywatch.dedupe import fingerprint
+from policywatch.extract import extract_article
+from policywatch.instruments import consultation_deadline, effective_date, instrument_key, stage
+from policywatch.models import Relevance
+from policywatch.render import render_html, render_markdown, render_text
+from policywatch.store import Candidate, Store
+
+PUBLISHED = date(2026, 9, 15)
+BODY = (
+    "<p>为规范人工智能生成合成内容标识，保护公民、法人和其他组织合法权益，维护社会公共利益，"
+    "根据有关法律法规，制定本办法。本办法适用于在境内提供人工智能生成合成服务的网络信息服务提供者。</p>"
+    "<p>服务提供者应当对文本、图片、音频、视频等生成合成内容添加显式标识和隐式标识，"
+    "并在用户协议中明确说明标识的方法、样式等规范内容。</p>"
+)
+
+
+def zh_page(title: str, extra: str, pubdate: str = "2026-09-15 10:00:00") -> str:
+    return (
+        f'<html lang="zh-CN"><head><meta charset="utf-8"><title>{title}_部门文件_中国政府网</title>'
+        f'<meta name="ArticleTitle" content="{title}"><meta name="PubDate" content="{pubdate}">'
+        '<meta name="ContentSource" content="国家互联网信息办公室"></head><body>'
+        f"<nav>首页 | 政务公开 | 互动服务</nav><article><h1>{title}</h1>{extra}{BODY}</article>"
+        "<footer>主办：国家互联网信息办公室</footer></body></html>"
+    )
+
+
+DRAFT_TITLE = "关于公开征求《人工智能生成合成内容标识办法（征求意见稿）》意见的通知"
+DRAFT_HTML = zh_page(
+    DRAFT_TITLE,
+    "<p>为规范人工智能生成合成内容标识，现向社会公开征求意见。"
+    "意见反馈截止时间为 2026 年 10 月 25 日 24:00。</p>",
+)
+FINAL_TITLE = "关于印发《人工智能生成合成内容标识办法》的通知"
+FINAL_HTML = zh_page(
+    FINAL_TITLE,
+    "<p>现将《人工智能生成合成内容标识办法》印发给你们，自2027年3月1日起施行。</p>",
+    pubdate="2026-12-01 09:00:00",
+)
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "expected"),
+    [
+        (DRAFT_TITLE, "意见反馈截止时间为2026年12月10日。", "draft"),
+        (
+            "Consultation on AI assurance services",
+            "This consultation closes on 5 Jan 2027.",
+            "draft",
+        ),
+        (FINAL_TITLE, "现将办法印发给你们，请认真贯彻执行。", "final"),
+        (
+            "Commission adopts guidelines on general-purpose AI",
+            "The Commission has adopted…",
+            "final",
+        ),
+        (
+            "China seeks public comment on AI labelling rules",
+            "BEIJING, Sept. 15 (Xinhua) -- China's cyberspace regulator on Monday …",
+            None,
+        ),
+        ("关于征集2026年人工智能典型应用案例的通知", "请于2026年11月20日前报送申报材料。", None),
+        ("Beyond the hype: what the AI Act means", "Our analysis of the rules …", None),
+    ],
+)
+def test_stage(title: str, text: str, expected: str | None) -> None:
+    assert stage(title, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "deadline"),
+    [
+        ("意见反馈截止时间为2026年12月10日。", date(2026, 12, 10)),
+        ("请于2026年11月30日前将意见通过电子邮件反馈至我部。", date(2026, 11, 30)),
+        ("意见反馈截止时间为 2026 年 10 月 25 日 24:00。", date(2026, 10, 25)),
+        ("This consultation closes at 11:59pm on 15 January 2027.", date(2027, 1, 15)),
+        ("Comments must be received on or before December 10, 2026.", date(2026, 12, 10)),
+        ("Feedback period 10 November 2026 - 8 December 2026.", date(2026, 12, 8)),
+        ("We welcome comments until December 10.", date(2026, 12, 10)),
+        ("本办法自2027年3月1日起施行。", None),
+        ("The rules apply from 2 August 2027.", None),
+        ("会议将于2026年12月5日在北京召开。", None),
+    ],
+)
+def test_comment_deadline_is_not_any_date(text: str, deadline: date | None) -> None:
+    assert consultation_deadline(text, PUBLISHED, "draft") == deadline
+
+
+def test_deadline_needs_a_draft_and_effective_dates_are_their_own() -> None:
+    text = "请于2026年11月20日前将意见反馈至联系人。"
+    assert consultation_deadline(text, PUBLISHED, None) is None
+    assert effective_date("本办法自2027年3月1日起施行。", PUBLISHED) == date(2027, 3, 1)
+    assert effective_date("The Regulation applies from 2 August 2027.", PUBLISHED) == date(
+        2027, 8, 2
+    )
+
+
+def test_draft_and_final_share_an_instrument_key_but_different_names_do_not() -> None:
+    assert instrument_key(DRAFT_TITLE) == instrument_key(FINAL_TITLE)
+    assert instrument_key("关于印发《人工智能生成内容标识办法》的通知") != instrument_key(
+        FINAL_TITLE
+    )
+    assert instrument_key("Consultation on the AI Assurance Code of Practice") == instrument_key(
+        "AI Assurance Code of Practice: government response"
+    )
+
+
+def test_extracted_page_carries_stage_deadline_and_key() -> None:
+    draft = extract_article(DRAFT_HTML, "https://www.cac.gov.cn/d.htm")
+    assert (draft.stage, draft.consultation_deadline, draft.published) == (
+        "draft",
+        date(2026, 10, 25),
+        PUBLISHED,
+    )
+    final = extract_article(FINAL_HTML, "https://www.cac.gov.cn/f.htm")
+    assert (final.stage, final.consultation_deadline, final.effective_date) == (
+        "final",
+        None,
+        date(2027, 3, 1),
+    )
+    assert final.instrument_key == draft.instrument_key is not None
+
+
+def candidate(url: str, html: str, week: str) -> Candidate:
+    article = extract_article(html, url)
+    relevance = Relevance(0.9, True, ("regulation",), "china")
+    seen = datetime.combine(article.published or PUBLISHED, datetime.min.time(), UTC)
+    return Candidate("cac", url, url, week, seen, article, fingerprint(article.text), relevance)
+
+
+@pytest.fixture()
+def store(db_url: str) -> Iterator[Store]:  # noqa: F811
+    opened = Store.open(db_url)
+    yield opened
+    opened.close()
+
+
+@pytest.mark.parametrize("order", ["draft first", "final first"])
+def test_final_links_the_draft_it_adopts_in_either_order(store: Store, order: str) -> None:
+    draft = candidate("https://www.cac.gov.cn/d.htm", DRAFT_HTML, "2026-W38")
+    final = candidate("https://www.cac.gov.cn/f.htm", FINAL_HTML, "2026-W49")
+    other = candidate(
+        "https://www.cac.gov.cn/o.htm",
+        FINAL_HTML.replace("生成合成内容标识办法", "安全评估规定").replace(
+            "服务提供者应当", "评估机构应当"
+        ),
+        "2026-W49",
+    )
+    batches = [[draft], [final, other]] if order == "draft first" else [[final, other], [draft]]
+    for batch in batches:
+        store.add(batch)
+    rows = {r["url"]: r for r in store.export()}
+    assert rows[final.url]["final_of"] == draft.url
+    assert rows[other.url]["final_of"] is None  # same issuer and week, another instrument
+    assert rows[draft.url]["consultation_deadline"] == "2026-10-25"
+    assert rows[draft.url]["stage"] == "draft" and rows[final.url]["stage"] == "final"
+
+
+TOPIC_BODIES = {
+    "算力基础设施": "<p>算力基础设施是数字经济发展的重要底座。"
+    "本办法所称算力基础设施，是指提供通用计算、智能计算和超级计算服务的数据中心、智算中心及其配套网络设施。各地应当统筹布局，"
+    "推动算力资源跨区域调度，提升绿色低碳水平，严禁盲目建设和低水平重复建设。</p>",
+    "数据标注": "<p>数据标注是人工智能训练数据生产的关键环节。数据标注服务提供者应当建立标注规则，"
+    "对标注人员开展培训，核验标注质量，保护个人信息和重要数据，不得利用标注活动"
+    "从事危害国家安全、损害他人合法权益的活动。行业组织应当加强自律。</p>",
+}
+
+
+def consultation_page(title: str, deadline: str, topic: str) -> str:
+    return zh_page(
+        title,
+        f"<p>现就{topic}公开征求意见，意见反馈截止时间为{deadline}。</p>",
+        pubdate="2026-11-02 10:00:00",
+    ).replace(BODY, TOPIC_BODIES[topic])
+
+
+def test_open_consultations_lead_the_briefing_and_carry_until_the_deadline(store: Store) -> None:
+    early = "https://www.cac.gov.cn/early.htm"
+    late = "https://www.cac.gov.cn/late.htm"
+    store.add(
+        [
+            candidate(
+                late,
+                consultation_page(
+                    "关于公开征求《算力基础设施管理办法（征求意见稿）》意见的通知",
+                    "2027年1月20日",
+                    "算力基础设施",
+                ),
+                "2026-W45",
+            ),
+            candidate(
+                early,
+                consultation_page(
+                    "关于公开征求《数据标注管理办法（征求意见稿）》意见的通知",
+                    "2026年11月18日",
+                    "数据标注",
+                ),
+                "2026-W45",
+            ),
+        ]
+    )
+    claim_items(store, "2026-W45")
+    first = build_briefing(store, "2026-W45", ())
+    assert [c.url for c in first.consultations] == [early, late]  # deadline order
+    html = render_html(first)
+    assert html.index("Open consultations") < html.index("In this issue")
+    assert "18 Nov 2026" in html and "9 days left" in html  # sent Monday 9 Nov
+    later = build_briefing(store, "2026-W47", ())  # 16-22 Nov: the early one has closed
+    assert [c.url for c in later.consultations] == [late]
+    text = render_text(later)
+    assert "first reported in 2026-W45" in text and "OPEN CONSULTATIONS (1)" in text
+    assert "first reported in 2026-W45" in render_markdown(later)
+
+
+def test_final_entry_says_which_draft_it_adopts(store: Store) -> None:
+    store.add([candidate("https://www.cac.gov.cn/d.htm", DRAFT_HTML, "2026-W38")])
+    store.add([candidate("https://www.cac.gov.cn/f.htm", FINAL_HTML, "2026-W49")])
+    claim_items(store, "2026-W49")
+    html = render_html(build_briefing(store, "2026-W49", ()))
+    assert "Final version of the draft of 15 Sep 2026" in html
+    assert 'href="https://www.cac.gov.cn/d.htm"' in html
+    assert "国家互联网信息办公室" in html  # the issuer beside the title
