@@ -26,7 +26,7 @@ from sqlalchemy import Connection, Engine, bindparam, create_engine, text
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from policywatch.dedupe import BANDS, compare, fingerprint
-from policywatch.schema import items, lsh_buckets, metadata
+from policywatch.storage.schema import items, lsh_buckets, metadata
 
 _VOCAB_RNG = random.Random(1)
 WORDS = [

@@ -21,7 +21,7 @@ from policywatch.config import Settings, Source, SourcesFile, load_sources, sett
 from policywatch.models import Briefing, SourceResult
 from policywatch.pipeline import Extractor, IngestRun, Window, ingest_source
 from policywatch.settings import mask_url
-from policywatch.store import Store
+from policywatch.storage import Store
 
 log = logging.getLogger("policywatch")
 

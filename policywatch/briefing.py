@@ -8,19 +8,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections import defaultdict
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, and_, func, or_, select, update
-
-from policywatch import schema
 from policywatch.config import Source
 from policywatch.errors import ConfigError
 from policywatch.models import Briefing, BriefingEntry, Consultation, DraftLink, SourceHealth
-from policywatch.store import Store
+from policywatch.storage import Store
 from policywatch.summary import summarize
 
 FAILING_RUNS_FLAG = 3  # consecutive failed runs after which a source is flagged unhealthy
@@ -83,42 +79,11 @@ def week_start(week: str, timezone: str = "UTC") -> datetime:
 
 
 def claim_items(store: Store, week: str, timezone: str = "UTC") -> None:
-    """Assign eligible unbriefed `new` items to week (unless that week was already sent)."""
+    """Assign eligible unbriefed `new` items to week (unless that week was already sent):
+    the week's own, and late finds of up to LATE_WEEKS earlier weeks first seen since it began."""
     start, _end = parse_week(week)
-    since = week_start(week, timezone)
     oldest = week_label(start - timedelta(weeks=LATE_WEEKS))
-    items, claimed = schema.items, schema.briefing_items
-    with store.write() as conn:
-        if _week_sent(conn, week):
-            return
-        rows = (
-            conn.execute(
-                select(items.c.id)
-                .outerjoin(claimed, claimed.c.item_id == items.c.id)
-                .where(
-                    claimed.c.item_id.is_(None),
-                    items.c.status == "new",
-                    or_(
-                        items.c.week == week,
-                        and_(
-                            items.c.week < week, items.c.week >= oldest, items.c.first_seen >= since
-                        ),
-                    ),
-                )
-            )
-            .scalars()
-            .all()
-        )
-        if rows:
-            claim = store.insert(claimed).on_conflict_do_nothing(index_elements=["item_id"])
-            conn.execute(claim, [{"item_id": i, "week": week} for i in rows])
-
-
-def _week_sent(conn: Connection, week: str) -> bool:
-    query = select(func.count()).where(
-        schema.briefings.c.week == week, schema.briefings.c.status == "sent"
-    )
-    return bool(conn.execute(query).scalar())
+    store.claim_items(week, week_start(week, timezone), oldest)
 
 
 def build_briefing(
@@ -132,10 +97,8 @@ def build_briefing(
     """The Briefing of a week from claimed items, counts of what was filtered, and source health."""
     start, end = parse_week(week)
     names = {s.id: s.name for s in sources}
-    with store.read() as conn:
-        entries = _entries(conn, week, names)
-        counts = _filtered_counts(conn, week)
-    entries = _with_drafts(store, entries)
+    entries = _with_drafts(store, _entries(store, week, names))
+    counts = store.status_counts(week)
     runs_start = week_start(week, timezone)
     # Runs from the week's start up to now: a briefing made days later (a backfill, or the
     # demo) still reports the checks and failures that produced its items.
@@ -190,34 +153,12 @@ def _with_drafts(store: Store, entries: tuple[BriefingEntry, ...]) -> tuple[Brie
     )
 
 
-def _entries(conn: Connection, week: str, names: dict[str, str]) -> tuple[BriefingEntry, ...]:
-    items, claimed = schema.items, schema.briefing_items
-    rows = (
-        conn.execute(
-            select(items)
-            .join(claimed, claimed.c.item_id == items.c.id)
-            .where(claimed.c.week == week)
-        )
-        .mappings()
-        .all()
-    )
-    copies = _story_copies(conn, [r["story_id"] for r in rows])
+def _entries(store: Store, week: str, names: dict[str, str]) -> tuple[BriefingEntry, ...]:
+    rows = store.claimed_items(week)
+    copies = store.story_copies(r["story_id"] for r in rows)
     entries = [_entry(row, names, copies.get(row["story_id"], [])) for row in rows]
     entries.sort(key=lambda e: (e.published or date.min, e.item_id), reverse=True)
     return tuple(entries)
-
-
-def _story_copies(conn: Connection, stories: list[int]) -> dict[int, list[Any]]:
-    items = schema.items
-    rows = conn.execute(
-        select(items.c.story_id, items.c.id, items.c.source_id, items.c.url)
-        .where(items.c.story_id.in_(stories), items.c.status == "duplicate")
-        .order_by(items.c.id)
-    ).all()
-    grouped: dict[int, list[Any]] = defaultdict(list)
-    for row in rows:
-        grouped[row.story_id].append(row)
-    return grouped
 
 
 def _entry(row: Any, names: dict[str, str], copies: list[Any]) -> BriefingEntry:
@@ -242,14 +183,6 @@ def _entry(row: Any, names: dict[str, str], copies: list[Any]) -> BriefingEntry:
         consultation_deadline=row["consultation_deadline"],
         final_of=DraftLink(row["final_of"], None) if row["final_of"] else None,
     )
-
-
-def _filtered_counts(conn: Connection, week: str) -> dict[str, int]:
-    items = schema.items
-    rows = conn.execute(
-        select(items.c.status, func.count()).where(items.c.week == week).group_by(items.c.status)
-    ).all()
-    return {status: count for status, count in rows}
 
 
 def source_health(store: Store, runs: list[Any], names: dict[str, str]) -> tuple[SourceHealth, ...]:
@@ -284,54 +217,19 @@ def ledger_begin(
     """Reserve the send of week: (message id, previous status); id None when refused.
 
     At-most-once: a week already `sent`, or left `sending` by a crashed run (it may have
-    reached the server), is not sent again without resend=True. The database decides: the
-    row is created ON CONFLICT DO NOTHING, or moved from the status we read (compare-and-set).
-    """
-    table = schema.briefings
+    reached the server), is not sent again without resend=True (Store.begin_delivery)."""
     mid = message_id(week, recipients)
-    now = datetime.now(UTC)
-    values = {"status": "sending", "attempted_at": now, "item_count": item_count, "error": None}
-    with store.write() as conn:
-        row = conn.execute(
-            select(table).where(table.c.week == week, table.c.recipients == recipients)
-        ).first()
-        previous = row.status if row is not None else None
-        if previous in ("sent", "sending") and not resend:
-            return None, previous
-        if row is None:
-            stmt = store.insert(table).values(
-                week=week, recipients=recipients, message_id=mid, **values
-            )
-            stmt = stmt.on_conflict_do_nothing().returning(table.c.id)
-            won = conn.execute(stmt).first() is not None
-        else:
-            stmt = update(table).where(table.c.id == row.id, table.c.status == previous)
-            won = conn.execute(stmt.values(**values)).rowcount == 1
-    if not won:  # another writer reserved it between our read and write
-        return None, "sending"
-    return mid, previous
+    won, previous = store.begin_delivery(week, recipients, mid, item_count, resend=resend)
+    if won:
+        return mid, previous
+    if previous in ("sent", "sending") and not resend:
+        return None, previous
+    return None, "sending"  # another writer reserved it between our read and write
 
 
 def ledger_finish(store: Store, week: str, recipients: str, *, error: str | None = None) -> None:
-    table = schema.briefings
-    values: dict[str, Any] = (
-        {"status": "failed", "error": error}
-        if error
-        else {"status": "sent", "sent_at": datetime.now(UTC), "error": None}
-    )
-    with store.write() as conn:
-        conn.execute(
-            update(table)
-            .where(table.c.week == week, table.c.recipients == recipients)
-            .values(**values)
-        )
+    store.finish_delivery(week, recipients, error)
 
 
 def ledger(store: Store) -> list[dict[str, Any]]:
-    with store.read() as conn:
-        rows = (
-            conn.execute(select(schema.briefings).order_by(schema.briefings.c.week))
-            .mappings()
-            .all()
-        )
-    return [dict(r) for r in rows]
+    return store.deliveries()

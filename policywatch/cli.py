@@ -192,7 +192,7 @@ def items(
     """Export stored items as JSON (an array), JSON lines or CSV on stdout."""
     from policywatch.briefing import canonical_week
     from policywatch.config import settings_from_env
-    from policywatch.store import Store
+    from policywatch.storage import Store
 
     week = canonical_week(week) if week else None
     since_day = _parse_date(since, "--since") if since else None
@@ -324,7 +324,7 @@ def init(
 def db_upgrade() -> None:
     """Create or upgrade the database schema in place."""
     from policywatch.config import settings_from_env
-    from policywatch.store import Store
+    from policywatch.storage import Store
 
     Store.open(settings_from_env().db_url).close()
     typer.echo("database is up to date", err=True)

@@ -24,6 +24,7 @@ import httpx
 
 from policywatch.config import FetchSettings
 from policywatch.errors import FetchError
+from policywatch.models import Validators
 from policywatch.urls import same_host
 
 # Content types we parse; anything else (images, PDFs, archives) is refused before download.
@@ -45,14 +46,6 @@ BACKOFF_BASE = 0.5  # seconds; doubled per retry
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 GONE_STATUSES = frozenset({404, 410})  # "page gone" in source health
 ROBOTS_MAX_BYTES = 500_000
-
-
-@dataclass(frozen=True, slots=True)
-class Validators:
-    """HTTP validators remembered from a previous response, for conditional GET."""
-
-    etag: str | None = None
-    last_modified: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

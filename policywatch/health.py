@@ -10,7 +10,7 @@ from policywatch.config import Settings, Source, SourcesFile
 from policywatch.errors import PolicywatchError, StoreError
 from policywatch.fetch import Fetcher
 from policywatch.pipeline import discover_links
-from policywatch.store import Store
+from policywatch.storage import Store
 
 
 @dataclass(frozen=True, slots=True)

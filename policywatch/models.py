@@ -7,6 +7,14 @@ from datetime import date, datetime
 
 
 @dataclass(frozen=True, slots=True)
+class Validators:
+    """HTTP validators remembered from a previous response, for conditional GET."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Link:
     """A candidate article URL found by discovery, with what the feed/sitemap said of it."""
 

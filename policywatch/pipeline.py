@@ -27,7 +27,7 @@ from policywatch.discover import next_page_url, parse_feed, parse_listing, parse
 from policywatch.errors import DiscoveryError, PolicywatchError
 from policywatch.fetch import Fetcher, Response, Validators
 from policywatch.models import Link, SourceResult
-from policywatch.store import Candidate, Store, Stored
+from policywatch.storage import Candidate, Store, Stored
 from policywatch.urls import canonical_url, is_allowed_link
 from policywatch.worker import PageJob, PageResult, init_worker, process_page
 

@@ -28,7 +28,7 @@ from smtp_server import SmtpServer
 
 from policywatch import app
 from policywatch.briefing import ledger, ledger_begin, week_label
-from policywatch.store import Store
+from policywatch.storage import Store
 
 LOOPS = int(os.environ.get("POLICYWATCH_CRASH_LOOPS", "5"))
 SEED = int(os.environ.get("POLICYWATCH_CRASH_SEED", str(random.randrange(1 << 30))))

@@ -78,7 +78,7 @@ def test_document_number_issuer_and_citations_are_read_and_exported(tmp_path: Pa
     from datetime import UTC, datetime
 
     from policywatch.dedupe import fingerprint
-    from policywatch.store import Candidate, Store
+    from policywatch.storage import Candidate, Store
 
     html = (PAGES / "govcn_policy_library.html").read_text(encoding="utf-8")
     html = html.replace(

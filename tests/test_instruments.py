@@ -15,7 +15,7 @@ from policywatch.extract import extract_article
 from policywatch.instruments import consultation_deadline, effective_date, instrument_key, stage
 from policywatch.models import Relevance
 from policywatch.render import render_html, render_markdown, render_text
-from policywatch.store import Candidate, Store
+from policywatch.storage import Candidate, Store
 
 PUBLISHED = date(2026, 9, 15)
 BODY = (

@@ -15,9 +15,8 @@ from pg import db_url  # noqa: F401
 from sqlalchemy import MetaData, create_engine, inspect, text
 from test_postgres import COMPUTE, LABELLING, candidate, run_together
 
-from policywatch import migrations, schema
 from policywatch.errors import StoreError
-from policywatch.store import Store
+from policywatch.storage import Store, migrations, schema
 
 NEW_INDEXES = {  # added by revisions 0002 and 0004
     "ix_items_first_seen",

@@ -14,12 +14,12 @@ from pg import db_url  # noqa: F401
 from sqlalchemy import func, select
 from test_ingest import by_url, write_sources
 
-from policywatch import app, briefing, schema
+from policywatch import app, briefing
 from policywatch.dedupe import fingerprint
 from policywatch.demo.server import SiteServer
 from policywatch.fetch import Validators
 from policywatch.models import Article, Relevance, SourceResult
-from policywatch.store import Candidate, Store
+from policywatch.storage import Candidate, Store, schema
 
 NOW = datetime(2026, 1, 14, 9, 30, tzinfo=UTC)
 WEEK = "2026-W03"

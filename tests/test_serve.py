@@ -22,7 +22,7 @@ from delta_site import DELTA_SOURCES, EXPECTED_IN_RANGE, PAGE_ONE, REPO, key, wr
 
 from policywatch.demo.server import SiteServer
 from policywatch.serve import free_port
-from policywatch.store import Store
+from policywatch.storage import Store
 
 pytestmark = [pytest.mark.slow, pytest.mark.prefect]
 

@@ -28,7 +28,7 @@ from policywatch import app
 from policywatch.briefing import ledger, week_label
 from policywatch.demo.server import SiteServer
 from policywatch.serve import free_port
-from policywatch.store import Store
+from policywatch.storage import Store
 
 REPO = Path(__file__).resolve().parent.parent
 POOL = "pw-test-pool"

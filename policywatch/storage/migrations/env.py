@@ -1,6 +1,7 @@
-"""Alembic environment: migrate the connection handed in by policywatch.migrations, or a URL.
+"""Alembic environment: migrate the connection policywatch.storage.migrations hands in, or a URL.
 
-From the alembic CLI: `alembic -c policywatch/migrations/alembic.ini -x url=DB_URL upgrade head`
+From the alembic CLI:
+`alembic -c policywatch/storage/migrations/alembic.ini -x url=DB_URL upgrade head`
 (without -x url, POLICYWATCH_DB_URL or the default SQLite file is used).
 """
 
@@ -9,7 +10,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection, create_engine
 
-from policywatch import schema
+from policywatch.storage import schema
 
 
 def _url() -> str:

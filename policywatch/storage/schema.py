@@ -1,7 +1,7 @@
 """The database schema in one place (SQLAlchemy Core); unique constraints make re-runs idempotent.
 
-This metadata is the schema at the Alembic head (policywatch/migrations): change both together;
-tests/test_migrations.py checks they agree.
+This metadata is the schema at the Alembic head (policywatch/storage/migrations): change both
+together; tests/test_migrations.py checks they agree.
 """
 
 from __future__ import annotations

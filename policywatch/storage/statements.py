@@ -11,7 +11,7 @@ from sqlalchemy import Dialect, Table, bindparam, select, text, update
 from sqlalchemy.sql.elements import TextClause
 from sqlalchemy.sql.selectable import TextualSelect
 
-from policywatch import schema
+from policywatch.storage import schema
 
 
 class ItemStatements:

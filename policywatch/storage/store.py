@@ -4,7 +4,7 @@ Writes that decide a status (dedupe + insert) run under a database-wide write lo
 BEGIN IMMEDIATE on SQLite, an advisory transaction lock on PostgreSQL. So two processes
 ingesting at once can never both store the same story as new. Inserts that must be idempotent
 are dialect upserts (ON CONFLICT) as well, so even a writer without the lock cannot duplicate.
-The schema is migrated by Alembic (policywatch.migrations) when a store is opened.
+The schema is migrated by Alembic (policywatch.storage.migrations) when a store is opened.
 """
 
 from __future__ import annotations
@@ -26,13 +26,13 @@ from sqlalchemy import Connection, Engine, create_engine, event, func, select, t
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
-from policywatch import migrations, schema
 from policywatch.dedupe import Fingerprint, Prepared, compare, prepare
 from policywatch.errors import StoreError
-from policywatch.fetch import Validators
 from policywatch.instruments import DRAFT, FINAL, DraftRef, adopted_draft, other_stage
-from policywatch.models import Article, Relevance, SourceResult
-from policywatch.statements import ItemStatements
+from policywatch.models import Article, Relevance, SourceResult, Validators
+from policywatch.storage import migrations, schema
+from policywatch.storage.briefings import BriefingQueries
+from policywatch.storage.statements import ItemStatements
 
 WRITE_LOCK_KEY = 0x706F6C6963790001  # PostgreSQL advisory lock id for status-deciding writes
 MIGRATE_LOCK_KEY = 0x706F6C6963790002  # ... and for schema migrations
@@ -92,7 +92,7 @@ class _PreparedCache:
         return prepared
 
 
-class Store:
+class Store(BriefingQueries):
     """The policywatch database. Create with Store.open(url)."""
 
     def __init__(self, engine: Engine) -> None:

@@ -1,0 +1,144 @@
+"""The store's briefing side: claims (which items a week's briefing shows) and the delivery
+ledger (exactly-once mail). Mixed into `Store`; the week arithmetic stays in
+policywatch.briefing, which calls these named methods."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, and_, func, or_, select, update
+
+from policywatch.storage import schema
+
+
+class BriefingQueries:
+    """Claims and the delivery ledger, on the store's connections."""
+
+    if TYPE_CHECKING:  # provided by Store
+
+        def write(self) -> AbstractContextManager[Connection]: ...
+        def read(self) -> AbstractContextManager[Connection]: ...
+        def insert(self, table: Any) -> Any: ...
+
+    def claim_items(self, week: str, first_seen_since: datetime, oldest_week: str) -> int:
+        """Claim for `week` every unclaimed `new` item of that week, or of a week back to
+        `oldest_week` first seen since `first_seen_since` (a late find); none once the week
+        was sent. Returns how many were claimed."""
+        items, claimed = schema.items, schema.briefing_items
+        late = and_(
+            items.c.week < week, items.c.week >= oldest_week, items.c.first_seen >= first_seen_since
+        )
+        query = (
+            select(items.c.id)
+            .outerjoin(claimed, claimed.c.item_id == items.c.id)
+            .where(claimed.c.item_id.is_(None), items.c.status == "new")
+            .where(or_(items.c.week == week, late))
+        )
+        with self.write() as conn:
+            if _week_sent(conn, week):
+                return 0
+            ids = conn.execute(query).scalars().all()
+            if ids:
+                claim = self.insert(claimed).on_conflict_do_nothing(index_elements=["item_id"])
+                conn.execute(claim, [{"item_id": i, "week": week} for i in ids])
+        return len(ids)
+
+    def claimed_items(self, week: str) -> list[Any]:
+        """Rows of the items claimed by `week`'s briefing."""
+        items, claimed = schema.items, schema.briefing_items
+        query = (
+            select(items)
+            .join(claimed, claimed.c.item_id == items.c.id)
+            .where(claimed.c.week == week)
+        )
+        with self.read() as conn:
+            return list(conn.execute(query).mappings())
+
+    def story_copies(self, stories: Iterable[int]) -> dict[int, list[Any]]:
+        """The duplicate copies of each story (id, source_id, url), oldest first."""
+        items = schema.items
+        query = (
+            select(items.c.story_id, items.c.id, items.c.source_id, items.c.url)
+            .where(items.c.story_id.in_(list(stories)), items.c.status == "duplicate")
+            .order_by(items.c.id)
+        )
+        grouped: dict[int, list[Any]] = defaultdict(list)
+        with self.read() as conn:
+            for row in conn.execute(query):
+                grouped[row.story_id].append(row)
+        return grouped
+
+    def status_counts(self, week: str) -> dict[str, int]:
+        """How many items of `week` have each status."""
+        items = schema.items
+        query = select(items.c.status, func.count()).where(items.c.week == week)
+        with self.read() as conn:
+            return {status: n for status, n in conn.execute(query.group_by(items.c.status))}
+
+    def begin_delivery(
+        self, week: str, recipients: str, message_id: str, item_count: int, *, resend: bool
+    ) -> tuple[bool, str | None]:
+        """Reserve the send of `week` to `recipients`: (won, previous status).
+
+        Refused when already `sent`, or left `sending` by a crashed run (it may have reached
+        the server), unless `resend`. The database decides: the row is created ON CONFLICT DO
+        NOTHING, or moved from the status read (compare-and-set)."""
+        table = schema.briefings
+        values = {
+            "status": "sending",
+            "attempted_at": datetime.now(UTC),
+            "item_count": item_count,
+            "error": None,
+        }
+        with self.write() as conn:
+            row = conn.execute(_ledger_row(week, recipients)).first()
+            previous = row.status if row is not None else None
+            if previous in ("sent", "sending") and not resend:
+                return False, previous
+            if row is None:
+                stmt = self.insert(table).values(
+                    week=week, recipients=recipients, message_id=message_id, **values
+                )
+                won = conn.execute(stmt.on_conflict_do_nothing().returning(table.c.id)).first()
+                return won is not None, previous
+            stmt = update(table).where(table.c.id == row.id, table.c.status == previous)
+            return conn.execute(stmt.values(**values)).rowcount == 1, previous
+
+    def finish_delivery(self, week: str, recipients: str, error: str | None = None) -> None:
+        """Mark the reserved send `sent`, or `failed` with the error."""
+        table = schema.briefings
+        values: dict[str, Any] = (
+            {"status": "failed", "error": error}
+            if error
+            else {"status": "sent", "sent_at": datetime.now(UTC), "error": None}
+        )
+        with self.write() as conn:
+            conn.execute(
+                update(table)
+                .where(table.c.week == week, table.c.recipients == recipients)
+                .values(**values)
+            )
+
+    def deliveries(self) -> list[dict[str, Any]]:
+        """Every ledger row, by week."""
+        with self.read() as conn:
+            rows = conn.execute(select(schema.briefings).order_by(schema.briefings.c.week))
+            return [dict(r) for r in rows.mappings()]
+
+
+def _week_sent(conn: Connection, week: str) -> bool:
+    query = select(func.count()).where(
+        schema.briefings.c.week == week, schema.briefings.c.status == "sent"
+    )
+    return bool(conn.execute(query).scalar())
+
+
+def _ledger_row(week: str, recipients: str) -> Any:
+    table = schema.briefings
+    return select(table).where(table.c.week == week, table.c.recipients == recipients)
+
+
