@@ -11,6 +11,7 @@ from trafilatura.settings import Document, use_config
 from trafilatura.utils import load_html
 
 from policywatch import instruments
+from policywatch.adoption import instrument_key
 from policywatch.discover import plausible_date
 from policywatch.errors import ExtractError
 from policywatch.govmeta import (
@@ -65,7 +66,7 @@ def extract_article(html: str, url: str, fallback_title: str | None = None) -> A
         sitename=doc.sitename or None,
         language=doc.language or None,
         **_identifiers(gov, text),
-        **_instrument(title, text, published),
+        **_instrument(title, text, published, gov),
     )
 
 
@@ -79,14 +80,16 @@ def _identifiers(gov: GovMeta, text: str) -> dict[str, Any]:
     }
 
 
-def _instrument(title: str, text: str, published: date | None) -> dict[str, Any]:
+def _instrument(title: str, text: str, published: date | None, gov: GovMeta) -> dict[str, Any]:
     """Stage, comment deadline, effective date and name key (policywatch.instruments)."""
-    stage_ = instruments.stage(title, text)
+    period = gov.info.get("comment_period")
+    declared = instruments.declared_stage(gov.info.get("status"), period)
+    stage_ = instruments.stage(title, text, declared)
     return {
         "stage": stage_,
-        "consultation_deadline": instruments.consultation_deadline(text, published, stage_),
+        "consultation_deadline": instruments.consultation_deadline(text, published, stage_, period),
         "effective_date": instruments.effective_date(text, published),
-        "instrument_key": instruments.instrument_key(title) if stage_ else None,
+        "instrument_key": instrument_key(title) if stage_ else None,
     }
 
 

@@ -13,14 +13,17 @@ from dataclasses import dataclass, field
 
 from lxml.html import HtmlElement
 
+from policywatch.dates import find_dates
+from policywatch.pagelabels import body_pieces, labelled_values
+
 # Labels of the policy-library info table; a table with this many of them is metadata.
 INFO_LABELS = ("索引号", "主题分类", "发文机关", "成文日期", "标题", "发文字号", "发布日期")
 MIN_INFO_LABELS = 3
 # A trailing title segment naming the site or its column, not the document.
 _SITE_WORDS = re.compile(
     r"(政府网|人民政府|门户网站|网站|部门文件|政策文件|部门动态|政策解读|新闻中心|新华网|人民网|央视网"
-    r"|委员会办公室|GOV\.UK|Xinhua|XINHUA|European Commission|CGTN|China Daily|State Council"
-    r"|News|NEWS|Reuters|Ministry of [A-Z][A-Za-z ]+)"
+    r"|委员会办公室|标准化技术委员会|GOV\.UK|Xinhua|XINHUA|European Commission|CGTN"
+    r"|China Daily|State Council|News|NEWS|Reuters|Ministry of [A-Z][A-Za-z ]+)"
 )
 _SEPARATORS = re.compile(r"\s+[-|–—:]\s+|\s*[_｜|]\s*|(?<=[\u4e00-\u9fff》）])-(?=[\u4e00-\u9fff])")
 MAX_SUFFIX_CHARS = 60
@@ -32,6 +35,7 @@ class GovMeta:
 
     meta: dict[str, str] = field(default_factory=dict)
     info: dict[str, str] = field(default_factory=dict)
+    number_line: str | None = None  # a line of the page that is just a document number
 
     def official_title(self, *fallbacks: str | None) -> str | None:
         """ArticleTitle, og:title or the info table's 标题, else the first fallback; without
@@ -71,7 +75,8 @@ _DAY = re.compile(r"(\d{4})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})")
 def _iso_day(value: str) -> str | None:
     match = _DAY.search(value)
     if not match:
-        return None
+        written = find_dates(value[:60])  # "03 December 2026"
+        return written[0].isoformat() if written else None
     year, month, day = match.groups()
     return f"{year}-{int(month):02d}-{int(day):02d}"
 
@@ -85,7 +90,23 @@ def read_gov_meta(tree: HtmlElement) -> GovMeta:
         content = " ".join((node.get("content") or "").split())
         if name and content:
             meta.setdefault(name, content)
-    return GovMeta(meta, _take_info_table(tree))
+    info = _take_info_table(tree)
+    pieces = body_pieces(tree)
+    for label, value in labelled_values(pieces).items():
+        info.setdefault(label, value)
+    return GovMeta(meta, info, _number_line(pieces))
+
+
+def _number_line(pieces: list[str]) -> str | None:
+    """The first piece that is a document number and little else (the 文号 line under the
+    title, or a title that is the number: 工业和信息化部公告2026年第31号)."""
+    for piece in pieces:
+        if len(piece) > 40:
+            continue
+        number = normalise_number(piece)
+        if number and len(piece) <= len(number) + 4:
+            return number
+    return None
 
 
 def _take_info_table(tree: HtmlElement) -> dict[str, str]:
@@ -179,6 +200,8 @@ def document_number(gov: GovMeta, text: str) -> str | None:
     stated = gov.info.get("发文字号")
     if stated:
         return normalise_number(stated) or " ".join(stated.split())
+    if gov.number_line:
+        return gov.number_line
     head = text[:NUMBER_HEAD_CHARS].split("\n")
     for line in head[:4]:  # the number line, not a citation deeper in the text
         line = line.strip()
@@ -190,7 +213,12 @@ def document_number(gov: GovMeta, text: str) -> str | None:
 
 def issuer(gov: GovMeta, text: str) -> str | None:
     """The issuing body when the page states it (发文机关, ContentSource, "Published by …")."""
-    stated = gov.info.get("发文机关") or gov.meta.get("contentsource")
+    stated = (
+        gov.info.get("发文机关")
+        or gov.meta.get("contentsource")
+        or gov.meta.get("govuk:primary-publishing-organisation")
+        or gov.info.get("published_by")
+    )
     if stated:
         return _ISSUER_SUFFIX.sub("", " ".join(stated.split())) or None
     match = _PUBLISHED_BY.search(text[:2000])

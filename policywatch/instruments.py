@@ -2,25 +2,23 @@
 final), the date comments are due, the date it takes effect, and the name that links a final
 instrument to the draft it adopts. Pure functions over title and text (no I/O).
 
-Conventions are collected in shared POLICY-CONVENTIONS.md: Chinese drafts carry （征求意见稿）
-and "意见反馈截止时间为…"; finals are "关于印发《…》的通知", often "自…起施行" (an effective
-date, never a comment deadline). Calls for cases or funding (征集, 申报, "applications close")
-and news reports about a consultation are neither: they get no stage and no deadline.
+Which draft a final adopts is policywatch.adoption. Conventions (shared
+POLICY-CONVENTIONS.md): Chinese drafts carry （征求意见稿） and
+"意见反馈截止时间为…"; finals are "关于印发《…》的通知", often with
+"自…起施行" (an effective date, never a comment deadline). Calls for cases or
+funding (征集, 申报, "applications close") and news reports about a consultation
+are neither: they get no stage and no deadline.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from policywatch.dates import find_dates
 
 DRAFT, FINAL = "draft", "final"
-# How far back a final may look for the draft it adopts (drafts are typically adopted within
-# months; a longer gap is more often a different instrument with a reused name).
-MAX_DRAFT_AGE = timedelta(days=3 * 365)
 # How much of the text is read for the stage and dates (the operative part of a notice).
 HEAD_CHARS = 6000
 
@@ -38,6 +36,21 @@ _DRAFT_TITLE = _either(
     r"\bhave your say\b",
     r"\bdraft\b.{0,80}\bfor (?:public )?(?:comment|consultation|feedback)",
     r"notice of proposed rulemaking|\bproposed rule\b|\bopen for (?:comment|feedback)",
+    r"\bpublic comments?\b|^draft\b",
+    r"\b(?:requests?|seeks?|invites?)\b.{0,30}\b(?:comments?|views|feedback|input)\b",
+)
+# Text that invites comments on the page's own draft (read after the title rules).
+_DRAFT_TEXT = _either(
+    r"现(?:向社会)?公开征求意见|意见反馈截止|征求意见稿",
+    r"\bwe are consulting on\b|\bseeking views\b",
+    r"\bgive feedback on this draft\b|\binvites? (?:comments|feedback|views|responses)\b",
+    r"\bACTION:\s*Proposed rule\b|\bcomments must be received\b|\bthis consultation closes\b",
+    r"\b(?:submit|accept) (?:their |your )?(?:comments|feedback|contributions)\b",
+)
+# Pages about an instrument rather than the instrument: interpretation and analysis.
+_ANALYSIS_TITLE = _either(
+    r"解读|答记者问|专家|评论|综述",
+    r"^(?:analysis|explainer|commentary|opinion|q&a)\b|\bwhat .{3,60} means\b|\bexplained\b",
 )
 _FINAL_TITLE = _either(
     r"印发|公布|施行|令第\s*\d+\s*号|公告\s*\d{4}\s*年",
@@ -45,9 +58,10 @@ _FINAL_TITLE = _either(
     r"\badopt(?:s|ed)?\b",
     r"\bpublishe[sd]\b.{0,40}\bOfficial Journal\b",
     r"\bfinal (?:rule|guidance|report|version)\b",
-    r"\bexecutive order\b",
+    r"\bexecutive order\b|^(?:NIST )?(?:AI|SP|IR|CSWP) \d+-\d+\b|^M-\d{2}-\d{2}\b",
     r"\bissue[sd]?\b.{0,60}\b(?:guidance|guidelines|code|framework|regulation|rules)\b",
     r"\bgovernment response\b|\bconsultation outcome\b",
+    r"^[\u4e00-\u9fa5、]{2,40}关于.{2,80}的(?:意见|决定|办法|规定|方案|批复|指导意见)$",
 )
 _FINAL_TEXT = _either(
     r"现予(?:公布|印发|发布)|现将《[^》]{2,80}》(?:印发|公布|发布)",
@@ -55,21 +69,28 @@ _FINAL_TEXT = _either(
     r"自\s*\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*起\s*(?:施行|实施)",
     r"\bhas (?:today )?adopted\b|\bwas published in the Official Journal\b",
     r"\b(?:enters?|comes?) into force\b|\bhereby (?:ordered|issued)\b",
+    r"\bfinali[sz]es the draft\b|\bACTION:\s*Final rule\b",
+    r"\bthe final (?:version|profile|guidance|guidelines|publication|report|rule)\b",
+    r"\b(?:developed|revised|finalised|finalized) following (?:a|the) (?:public )?consultation\b",
+    r"现提出如下意见|现印发给你们|现予印发",
 )
 # Pages that report on an instrument rather than carry it: news copy, analysis.
 _REPORT = _either(
-    r"（记者|\(记者|记者\s*[\u4e00-\u9fa5]{2,3}\s*(?:报道|摄)|新华社\S{0,6}电",
+    r"（记者|\(记者|记者\s*[\u4e00-\u9fa5]{2,3}(?:\s|报道|摄)|新华社\S{0,6}电",
+    r"来源[:：]\s*\S{0,10}(?:新闻|日报|晚报|时报|新华网|人民网|央视网|澎湃)",
     r"据.{1,20}(?:消息|报道|介绍)",
     r"\(Xinhua\)|\bXinhua\b.{0,20}--|\bReporting by\b",
     r"\baccording to (?:the|a) (?:notice|draft|document|statement|ministry)",
-    r"\b(?:said|says) in a statement\b",
+    r"\b(?:said|says) in a statement\b|[”\"],? (?:said|says) [A-Z]",
+    r"\bthe (?:government|ministry|department|commission|agency|regulator) said\b",
+    r"\b(?:Correspondent|Staff Writer|Staff Reporter)\b",
     r"\bour analysis\b|\bthis (?:commentary|explainer|analysis)\b",
 )
 # Calls that collect cases, projects or applications, and events: deadlines there are not
 # comment deadlines.
 _CALL_OR_EVENT = _either(
     r"征集.{0,20}(?:案例|项目|成果|方案|典型|揭榜)|申报|遴选|推荐.{0,10}(?:工作|名单)|报名",
-    r"大会|论坛|峰会|研讨会|培训班",
+    r"大会|论坛|峰会|研讨会|培训班|召开|举办|举行|座谈会|调研|会见|签约",
     r"call for (?:applications|proposals|cases|papers|projects)|funding (?:competition|call)",
     r"\bapplications? (?:open|close)|\bconference\b|\bsummit\b|\bwebinar\b",
     r"\bworkshop\b|\bregister\b",
@@ -84,8 +105,8 @@ _EN_DEADLINE = re.compile(
     r"\b(?:consultation|call for evidence|call for views)\b.{0,60}"
     r"\b(?:closes?|ends?|runs?|until|open)\b"
     r"|\b(?:feedback|comment|consultation|response) period\b"
-    r"|\b(?:comments?|responses?|feedback|views|submissions?|input)\b.{0,80}"
-    r"\b(?:by|before|until|no later than|due|received|closes?|deadline)\b"
+    r"|\b(?:comments?|responses?|feedback|views|submissions?|input|contributions)\b.{0,80}"
+    r"\b(?:by|before|until|through|no later than|due|received|closes?|deadline)\b"
     r"|\bdeadline for (?:comments|responses|feedback|submissions)\b",
     re.I,
 )
@@ -104,18 +125,33 @@ _EN_EFFECTIVE = re.compile(
 _SENTENCES = re.compile(r"(?<=[。；！？\n])|(?<=[.;!?])\s+(?=[A-Z(])")
 
 
-def stage(title: str, text: str) -> str | None:
+def stage(title: str, text: str, declared: str | None = None) -> str | None:
     """'draft' for a draft or consultation inviting comments, 'final' for an adopted or
-    issued instrument, None for news, analysis, calls and events."""
+    issued instrument, None for news, analysis, calls and events. `declared` is what the
+    page's labels say ("Status: Final", a "Feedback period"), trusted over wording."""
     head = text[:HEAD_CHARS]
     if _REPORT.search(head[:1500]):
         return None
+    if _ANALYSIS_TITLE.search(title):
+        return None
+    if declared in (DRAFT, FINAL):
+        return declared
     if _DRAFT_TITLE.search(title):
         return DRAFT
     if _CALL_OR_EVENT.search(title):
         return None
     if _FINAL_TITLE.search(title) or _FINAL_TEXT.search(head):
         return FINAL
+    return DRAFT if _DRAFT_TEXT.search(head[:3000]) else None
+
+
+def declared_stage(status: str | None, comment_period: str | None) -> str | None:
+    """The stage a page's labels state: "Status: Final" / "Draft", or an open comment period."""
+    word = (status or "").strip().lower()
+    if word.startswith("final"):
+        return FINAL
+    if word.startswith("draft") or comment_period:
+        return DRAFT
     return None
 
 
@@ -124,11 +160,17 @@ def other_stage(a: str | None, b: str | None) -> bool:
     return a is not None and b is not None and a != b
 
 
-def consultation_deadline(text: str, published: date | None, stage_: str | None) -> date | None:
+def consultation_deadline(
+    text: str, published: date | None, stage_: str | None, period: str | None = None
+) -> date | None:
     """The date comments are due, for a draft inviting them; None otherwise (effective dates,
-    events and application deadlines are not comment deadlines)."""
+    events and application deadlines are not comment deadlines). `period` is a labelled
+    comment period ("10 November 2026 - 8 December 2026"): its last date."""
     if stage_ != DRAFT:
         return None
+    stated = find_dates(period, published) if period else []
+    if stated:
+        return stated[-1]
     for sentence in _sentences(text[:HEAD_CHARS]):
         pattern = _ZH_DEADLINE if _has_cjk(sentence) else _EN_DEADLINE
         if not pattern.search(sentence) or _NOT_DEADLINE.search(sentence):
@@ -156,101 +198,3 @@ def _sentences(text: str) -> Iterable[str]:
 
 def _has_cjk(text: str) -> bool:
     return re.search(r"[\u4e00-\u9fff]", text) is not None
-
-
-# -- the name that links a final to its draft ---------------------------------------------------
-
-_ZH_NAME = re.compile(r"《([^《》]{2,120})》")
-_ZH_TITLE_NAME = re.compile(
-    r"关于(?:印发|发布|公布|公开征求|征求)(?P<n>.{2,80}?)(?:意见)?的(?:通知|公告)"
-)
-_DRAFT_MARKS = _either(
-    r"[（(]\s*(?:草案)?(?:公开)?(?:征求意见稿|草案|送审稿|draft|consultation draft)\s*[）)]",
-    r"征求意见稿|送审稿",
-)
-_EN_AFFIXES = _either(
-    r"^(?:(?:public |targeted )?consultation(?: on| for)?"
-    r"|call for (?:evidence|views|input)(?: on)?"
-    r"|request for (?:comments|information)(?: on)?|notice of proposed rulemaking(?: on)?"
-    r"|draft|proposed|final|government response(?: to the consultation on)?"
-    r"|consultation outcome)[\s:–—-]+",
-    r"[\s:–—-]+(?:(?:public )?consultation|call for evidence|have your say|draft for comment"
-    r"|consultation outcome|government response|final version|\(draft\)|\(final\))$",
-)
-_EN_QUOTED = re.compile(r"[\"“]([A-Z][^\"”]{8,120})[\"”]")
-_KEY_DROP = re.compile(r"[\s\W_]+|^the|\bthe\b", re.I)
-
-
-def instrument_key(title: str, text: str = "") -> str | None:
-    """A normalised name of the instrument a page carries: the name in 《》 (or between 关于
-    印发 … 的通知), an English title without consultation/draft affixes; draft markers
-    dropped so a draft and its final share the key. None when no name is found."""
-    name = _zh_name(title) if _has_cjk(title) else _en_name(title)
-    if not name:
-        return None
-    key = _KEY_DROP.sub("", _DRAFT_MARKS.sub("", name).lower())
-    return key[:200] or None
-
-
-def _zh_name(title: str) -> str | None:
-    found = _ZH_NAME.findall(title)
-    if found:
-        return str(max(found, key=len))
-    match = _ZH_TITLE_NAME.search(title)
-    return match.group("n") if match else None
-
-
-def _en_name(title: str) -> str | None:
-    quoted = _EN_QUOTED.search(title)
-    name = quoted.group(1) if quoted else title
-    previous = None
-    while previous != name:
-        previous, name = name, _EN_AFFIXES.sub("", name.strip())
-    name = re.sub(r"^(?:the|on|draft|proposed)\s+", "", name.strip(), flags=re.I)
-    return name if len(name) >= 8 else None
-
-
-@dataclass(frozen=True, slots=True)
-class DraftRef:
-    """A stored draft a final may adopt: where it is, who issued it, when."""
-
-    url: str
-    issuer: str | None
-    published: date | None
-
-
-def adopted_draft(
-    issuer: str | None, published: date | None, drafts: Iterable[DraftRef]
-) -> DraftRef | None:
-    """The latest draft (of the same instrument key, chosen by the caller) that a final of
-    this issuer and date adopts: issued by the same body when both say, not after the final,
-    and not older than MAX_DRAFT_AGE."""
-    fitting = [
-        d for d in drafts if _same_body(issuer, d.issuer) and _before(d.published, published)
-    ]
-    return max(fitting, key=lambda d: d.published or date.min, default=None)
-
-
-def _same_body(a: str | None, b: str | None) -> bool:
-    if not a or not b:
-        return True
-    a, b = _KEY_DROP.sub("", a.lower()), _KEY_DROP.sub("", b.lower())
-    return a in b or b in a
-
-
-def _before(draft: date | None, final: date | None) -> bool:
-    if draft is None or final is None:
-        return True
-    return draft <= final and final - draft <= MAX_DRAFT_AGE
-
-
-__all__ = [
-    "DRAFT",
-    "FINAL",
-    "DraftRef",
-    "adopted_draft",
-    "consultation_deadline",
-    "effective_date",
-    "instrument_key",
-    "stage",
-]

@@ -68,3 +68,10 @@ def test_dedup_quality_quick() -> None:
 def test_relevance_quality_quiet() -> None:
     out = run_bench("relevance_quality.py", "--quiet")
     assert re.search(rf"\[heldout\] items=\d+ precision={NUMBER} recall={NUMBER}", out), out
+
+
+def test_policy_quality_prints_every_figure() -> None:
+    out = run_bench("policy_quality.py", "--set", "tune", "--quiet")
+    assert re.search(r"^tune: \d+ pages \(\d+ drafts, \d+ finals", out, re.MULTILINE), out
+    for name in ("title", "document_number", "issuer", "consultation_deadline", "link recall"):
+        assert re.search(rf"^  {name} +{NUMBER}", out, re.MULTILINE), f"{name} missing:\n{out}"

@@ -9,10 +9,11 @@ from datetime import UTC, date, datetime
 import pytest
 from pg import db_url  # noqa: F401
 
+from policywatch.adoption import instrument_key
 from policywatch.briefing import build_briefing, claim_items
 from policywatch.dedupe import fingerprint
 from policywatch.extract import extract_article
-from policywatch.instruments import consultation_deadline, effective_date, instrument_key, stage
+from policywatch.instruments import consultation_deadline, effective_date, stage
 from policywatch.models import Relevance
 from policywatch.render import render_html, render_markdown, render_text
 from policywatch.storage import Candidate, Store

@@ -21,7 +21,7 @@ from policywatch.storage import Store, migrations, schema
 NEW_INDEXES = {  # added by revisions 0002 and 0004
     "ix_items_first_seen",
     "ix_fetch_runs_started",
-    "ix_items_instrument_key",
+    "ix_items_stage_published",
     "ix_items_consultation_deadline",
 }
 NEW_COLUMNS = {  # added by revisions 0003 and 0004, with a type each

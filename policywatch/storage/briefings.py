@@ -140,5 +140,3 @@ def _week_sent(conn: Connection, week: str) -> bool:
 def _ledger_row(week: str, recipients: str) -> Any:
     table = schema.briefings
     return select(table).where(table.c.week == week, table.c.recipients == recipients)
-
-

@@ -68,8 +68,8 @@ Index("ix_items_text_hash", items.c.text_hash)
 Index("ix_items_story", items.c.story_id)
 # Revision 0002: briefing claims and `items --since` filter on first_seen.
 Index("ix_items_first_seen", items.c.first_seen)
-# Revision 0004: a final finds its draft by name; the briefing lists open consultations.
-Index("ix_items_instrument_key", items.c.instrument_key)
+# Revision 0004: a final finds the drafts it may adopt; the briefing lists open consultations.
+Index("ix_items_stage_published", items.c.stage, items.c.published)
 Index("ix_items_consultation_deadline", items.c.consultation_deadline)
 
 # MinHash-LSH band keys of stored item texts: candidate lookup without texts in memory.

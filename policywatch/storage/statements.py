@@ -7,11 +7,13 @@ these are built once with bind parameters, and the inserts are text clauses beca
 
 from __future__ import annotations
 
-from sqlalchemy import Dialect, Table, bindparam, select, text, update
+from sqlalchemy import Dialect, Table, bindparam, or_, select, text, update
 from sqlalchemy.sql.elements import TextClause
 from sqlalchemy.sql.selectable import TextualSelect
 
 from policywatch.storage import schema
+
+MAX_DRAFTS = 2000  # drafts a final is compared with, newest first (a few years of a busy fleet)
 
 
 class ItemStatements:
@@ -52,10 +54,16 @@ class ItemStatements:
             update(items).where(items.c.id == bindparam("item")).values(story_id=bindparam("story"))
         )
         self.insert_keys = _insert_or_nothing(dialect, buckets)
-        self.by_instrument = select(
-            items.c.id, items.c.url, items.c.issuer, items.c.published, items.c.final_of
-        ).where(
-            items.c.instrument_key == bindparam("key"), items.c.stage == bindparam("stage"), live
+        refs = (items.c.id, items.c.url, items.c.title, items.c.issuer, items.c.published)
+        recent = or_(items.c.published >= bindparam("since"), items.c.published.is_(None))
+        self.drafts_since = (
+            select(*refs)
+            .where(items.c.stage == "draft", live, recent)
+            .order_by(items.c.published.desc(), items.c.id.desc())
+            .limit(MAX_DRAFTS)
+        )
+        self.unlinked_finals_since = select(*refs).where(
+            items.c.stage == "final", items.c.final_of.is_(None), live, recent
         )
         self.set_final_of = (
             update(items).where(items.c.id == bindparam("item")).values(final_of=bindparam("draft"))

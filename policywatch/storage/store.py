@@ -26,9 +26,10 @@ from sqlalchemy import Connection, Engine, create_engine, event, func, select, t
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
+from policywatch.adoption import MAX_DRAFT_AGE, DraftRef, adopted_draft
 from policywatch.dedupe import Fingerprint, Prepared, compare, prepare
 from policywatch.errors import StoreError
-from policywatch.instruments import DRAFT, FINAL, DraftRef, adopted_draft, other_stage
+from policywatch.instruments import DRAFT, FINAL, other_stage
 from policywatch.models import Article, Relevance, SourceResult, Validators
 from policywatch.storage import migrations, schema
 from policywatch.storage.briefings import BriefingQueries
@@ -198,7 +199,7 @@ class Store(BriefingQueries):
             )
             conn.execute(schema.items.delete().where(schema.items.c.id == existing.id))
         status, duplicate_of, story = self._decide(conn, cand)
-        final_of = self._draft_adopted(conn, cand.article) if status != "failed" else None
+        final_of = self._draft_adopted(conn, cand) if status != "failed" else None
         item_id = self._insert_item(conn, cand, status, duplicate_of, story, final_of)
         if item_id is None:  # stored meanwhile by a writer that did not take the lock
             return Stored(cand.url, "skipped")
@@ -207,26 +208,27 @@ class Store(BriefingQueries):
             self._link_earlier_finals(conn, cand)
         return Stored(cand.url, status, story, duplicate_of)
 
-    def _draft_adopted(self, conn: Connection, art: Article | None) -> str | None:
-        """URL of the stored draft a final instrument adopts (same instrument key, issuer, an
-        earlier date), or None."""
-        if art is None or art.stage != FINAL or not art.instrument_key:
+    def _draft_adopted(self, conn: Connection, cand: Candidate) -> str | None:
+        """URL of the stored draft a final instrument adopts (policywatch.adoption), or None.
+        Candidates: the drafts published up to MAX_DRAFT_AGE before it (few: drafts are a
+        small share of items; an index on stage and date finds them)."""
+        final = _instrument_ref(cand, FINAL)
+        if final is None:
             return None
-        rows = conn.execute(self._sql.by_instrument, {"key": art.instrument_key, "stage": DRAFT})
-        drafts = [DraftRef(r.url, r.issuer, r.published) for r in rows]
-        found = adopted_draft(art.issuer, art.published, drafts)
+        since = (final.published or cand.first_seen.date()) - MAX_DRAFT_AGE
+        rows = conn.execute(self._sql.drafts_since, {"since": since})
+        found = adopted_draft(final, [_ref(row) for row in rows])
         return found.url if found else None
 
     def _link_earlier_finals(self, conn: Connection, cand: Candidate) -> None:
         """A draft stored after its final (a backfill, or two sources in one run) links the
-        stored finals of its instrument that have no draft yet."""
-        art = cand.article
-        if art is None or art.stage != DRAFT or not art.instrument_key:
+        stored finals that adopt it and have no draft yet."""
+        draft = _instrument_ref(cand, DRAFT)
+        if draft is None:
             return
-        draft = [DraftRef(cand.url, art.issuer, art.published)]
-        rows = conn.execute(self._sql.by_instrument, {"key": art.instrument_key, "stage": FINAL})
-        for row in rows:
-            if row.final_of is None and adopted_draft(row.issuer, row.published, draft):
+        since = draft.published or cand.first_seen.date()
+        for row in conn.execute(self._sql.unlinked_finals_since, {"since": since}).all():
+            if adopted_draft(_ref(row), [draft]):
                 conn.execute(self._sql.set_final_of, {"item": row.id, "draft": cand.url})
 
     def _index_item(
@@ -473,6 +475,17 @@ def item_dict(row: Any) -> dict[str, Any]:
         "error": row["error"],
         "text": row["text"],
     }
+
+
+def _instrument_ref(cand: Candidate, stage: str) -> DraftRef | None:
+    art = cand.article
+    if art is None or art.stage != stage:
+        return None
+    return DraftRef(cand.url, art.title, art.issuer, art.published)
+
+
+def _ref(row: Any) -> DraftRef:
+    return DraftRef(row.url, row.title or "", row.issuer, row.published)
 
 
 def _day(value: date | None) -> str | None:

@@ -1,0 +1,214 @@
+"""Which stored draft a final instrument adopts: the same instrument name, a compatible
+issuer, an earlier date. Pure functions; the store supplies the candidate drafts.
+
+Chinese instruments are named in 《…》 (or between 关于印发 … 的通知) and keep the name from
+draft to final, less （征求意见稿）: the names must be equal. English titles change more
+("Draft statutory guidance on police use of live facial recognition" → "Police use of live
+facial recognition: statutory guidance"), so their content words are compared, a title's
+parts either side of a colon or dash as names of their own. Thresholds were set on the tune
+half of bench/data/policy (bench/policy_quality.py).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+# How far back a final may look for the draft it adopts (drafts are typically adopted within
+# months; a longer gap is more often a different instrument with a reused name).
+MAX_DRAFT_AGE = timedelta(days=3 * 365)
+MIN_SHARED_WORDS = 4  # English names: content words both must share ...
+MIN_OVERLAP = 0.8  # ... as a share of the shorter name's words ...
+MIN_JACCARD = 0.5  # ... and of both names' words together
+MIN_ISSUER_BIGRAMS = 0.4  # 国家发展改革委 ~ 国家发展和改革委员会 (0.5); other bodies < 0.2
+
+_ZH_NAME = re.compile(r"《([^《》]{2,120})》")
+_ZH_TITLE_NAME = re.compile(
+    r"关于(?:印发|发布|公布|公开征求|征求)(?P<n>.{2,80}?)(?:意见)?的(?:通知|公告)"
+)
+_DRAFT_MARKS = re.compile(
+    r"[（(]\s*(?:草案)?(?:公开)?(?:征求意见稿|草案|送审稿|draft|consultation draft)\s*[）)]"
+    r"|征求意见稿|送审稿",
+    re.I,
+)
+_ZH_BARE_NAME = re.compile(
+    r"^[\u4e00-\u9fff“”、0-9（）]{4,60}"
+    r"(?:规定|办法|条例|细则|指南|指引|规范|标准|方案|计划|意见|措施|要求|准则)(?:（[^）]{2,12}）)?$"
+)
+_KEY_DROP = re.compile(r"[\s\W_]+", re.I)
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_NAME_PARTS = re.compile(r"\s*(?::|\s[–—-]\s)\s*")
+_WORD = re.compile(r"[a-z0-9]+(?:[-.][a-z0-9]+)*")
+_IDENTIFIER = re.compile(r"^\d+(?:[-.]\d+)+$")  # 700-3, 27-04: a document's own number
+_NOT_NAME_WORDS = frozenset(
+    [
+        "the",
+        "a",
+        "an",
+        "of",
+        "for",
+        "on",
+        "in",
+        "and",
+        "to",
+        "by",
+        "with",
+        "its",
+        "their",
+        "under",
+        "into",
+        "from",
+        "this",
+        "that",
+        "draft",
+        "drafts",
+        "consultation",
+        "consultations",
+        "proposed",
+        "proposal",
+        "final",
+        "public",
+        "comment",
+        "comments",
+        "request",
+        "requests",
+        "seeks",
+        "seeking",
+        "invites",
+        "call",
+        "evidence",
+        "views",
+        "notice",
+        "rulemaking",
+        "have",
+        "your",
+        "say",
+        "targeted",
+        "stakeholder",
+        "government",
+        "response",
+        "outcome",
+        "version",
+        "open",
+        "feedback",
+    ]
+)
+_PLACE = re.compile(r"^([\u4e00-\u9fff]{2,7}?[省市区县州])")
+
+
+def instrument_key(title: str) -> str | None:
+    """The name of the instrument a Chinese title carries (《…》, or 关于印发 … 的通知), draft
+    markers dropped, so a draft and its final share it; None for other titles."""
+    if not _CJK.search(title):
+        return None
+    found = _ZH_NAME.findall(title)
+    name = max(found, key=len) if found else None
+    if name is None and (match := _ZH_TITLE_NAME.search(title)):
+        name = match.group("n")
+    if name is None and _ZH_BARE_NAME.match(title):  # a rule published under its own name
+        name = title
+    if not name:
+        return None
+    return _KEY_DROP.sub("", _DRAFT_MARKS.sub("", name).lower())[:200] or None
+
+
+def same_instrument(final_title: str, draft_title: str) -> bool:
+    """True when two titles name the same instrument (Chinese: equal names; English: enough
+    shared content words, and no conflicting document identifiers)."""
+    if bool(_CJK.search(final_title)) != bool(_CJK.search(draft_title)):
+        return False
+    if _CJK.search(final_title):
+        key = instrument_key(final_title)
+        return key is not None and key == instrument_key(draft_title)
+    own, theirs = _identifiers(final_title), _identifiers(draft_title)
+    if own and theirs and not own & theirs:  # NIST AI 700-4 is not the draft of AI 700-3
+        return False
+    return any(
+        _similar(a, b) for a in _name_variants(final_title) for b in _name_variants(draft_title)
+    )
+
+
+def _name_variants(title: str) -> list[frozenset[str]]:
+    """The content words of the whole title and of each part around a colon or dash."""
+    parts = [title, *_NAME_PARTS.split(title)]
+    return [words for part in parts if (words := _content_words(part))]
+
+
+def _content_words(text: str) -> frozenset[str]:
+    return frozenset(
+        _stem(w)
+        for w in _WORD.findall(text.lower())
+        if w not in _NOT_NAME_WORDS and not w.isdigit() and not _IDENTIFIER.match(w)
+    )
+
+
+def _stem(word: str) -> str:
+    """amending, amendment, amendments -> amend: drafts and finals word their titles apart."""
+    return _SUFFIX.sub("", word) if len(word) > 5 else word
+
+
+_SUFFIX = re.compile(r"(?:ments?|ing|ed|es|s)$")
+
+
+def _identifiers(title: str) -> set[str]:
+    return {w for w in _WORD.findall(title.lower()) if _IDENTIFIER.match(w)}
+
+
+def _similar(a: frozenset[str], b: frozenset[str]) -> bool:
+    shared = len(a & b)
+    if shared < MIN_SHARED_WORDS:
+        return False
+    return shared / min(len(a), len(b)) >= MIN_OVERLAP and shared / len(a | b) >= MIN_JACCARD
+
+
+@dataclass(frozen=True, slots=True)
+class DraftRef:
+    """A stored draft (or, looking the other way, final): where, what, who, when."""
+
+    url: str
+    title: str
+    issuer: str | None
+    published: date | None
+
+
+def adopted_draft(final: DraftRef, drafts: Iterable[DraftRef]) -> DraftRef | None:
+    """The latest of `drafts` that `final` adopts: the same instrument, a compatible issuer,
+    published before the final and not more than MAX_DRAFT_AGE before it."""
+    fitting = [
+        d
+        for d in drafts
+        if d.url != final.url
+        and _before(d.published, final.published)
+        and same_instrument(final.title, d.title)
+        and same_body(final.issuer, d.issuer)
+    ]
+    return max(fitting, key=lambda d: d.published or date.min, default=None)
+
+
+def same_body(a: str | None, b: str | None) -> bool:
+    """Issuers that may be one body: unknown, one containing the other, most character pairs
+    shared (国家发展改革委 ~ 国家发展和改革委员会), or offices of one province or city (a
+    department drafts, the general office issues: 重庆市…委员会 ~ 重庆市人民政府办公厅)."""
+    if not a or not b:
+        return True
+    a, b = _KEY_DROP.sub("", a.lower()), _KEY_DROP.sub("", b.lower())
+    if a in b or b in a:
+        return True
+    place_a, place_b = _PLACE.match(a), _PLACE.match(b)
+    if place_a and place_b and place_a.group(1) == place_b.group(1):
+        return True
+    pairs_a, pairs_b = _bigrams(a), _bigrams(b)
+    union = pairs_a | pairs_b
+    return bool(union) and len(pairs_a & pairs_b) / len(union) >= MIN_ISSUER_BIGRAMS
+
+
+def _bigrams(text: str) -> set[str]:
+    return {text[i : i + 2] for i in range(len(text) - 1)}
+
+
+def _before(draft: date | None, final: date | None) -> bool:
+    if draft is None or final is None:
+        return True
+    return draft <= final and final - draft <= MAX_DRAFT_AGE
