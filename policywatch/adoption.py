@@ -123,8 +123,8 @@ def same_instrument(final_title: str, draft_title: str) -> bool:
         key = instrument_key(final_title)
         return key is not None and key == instrument_key(draft_title)
     own, theirs = _identifiers(final_title), _identifiers(draft_title)
-    if own and theirs and not own & theirs:  # NIST AI 700-4 is not the draft of AI 700-3
-        return False
+    if own and theirs:  # IR 8612 is the final of draft IR 8612, not of AI 700-3
+        return bool(own & theirs)
     return any(
         _similar(a, b) for a in _name_variants(final_title) for b in _name_variants(draft_title)
     )
@@ -153,7 +153,17 @@ _SUFFIX = re.compile(r"(?:ments?|ing|ed|es|s)$")
 
 
 def _identifiers(title: str) -> set[str]:
-    return {w for w in _WORD.findall(title.lower()) if _IDENTIFIER.match(w)}
+    """Report numbers in a title (NIST AI 700-3, IR 8612, M-27-04), not years and not the
+    numbers of cited acts (Regulation (EU) 2024/1689)."""
+    return {
+        m.group(1)
+        for m in _REPORT_NUMBER.finditer(title)
+        if "-" in m.group(1) or "." in m.group(1) or not _YEAR.fullmatch(m.group(1))
+    }
+
+
+_REPORT_NUMBER = re.compile(r"(?<![/\d.-])(\d{2,5}(?:[-.]\d+)*)(?![\d/])")
+_YEAR = re.compile(r"19\d\d|20\d\d|\d{2}")
 
 
 def _similar(a: frozenset[str], b: frozenset[str]) -> bool:

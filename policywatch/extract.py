@@ -57,6 +57,7 @@ def extract_article(html: str, url: str, fallback_title: str | None = None) -> A
         raise ExtractError(url, f"main text too short ({len(text)} characters)")
     title = _title(gov.official_title(doc.title), fallback_title, text)
     published = _date(gov.published()) or _date(doc.date)
+    ids = _identifiers(gov, text)
     return Article(
         url=url,
         title=title,
@@ -65,8 +66,8 @@ def extract_article(html: str, url: str, fallback_title: str | None = None) -> A
         author=doc.author or None,
         sitename=doc.sitename or None,
         language=doc.language or None,
-        **_identifiers(gov, text),
-        **_instrument(title, text, published, gov),
+        **ids,
+        **_instrument(title, text, published, gov, ids["issuer"]),
     )
 
 
@@ -80,11 +81,14 @@ def _identifiers(gov: GovMeta, text: str) -> dict[str, Any]:
     }
 
 
-def _instrument(title: str, text: str, published: date | None, gov: GovMeta) -> dict[str, Any]:
+def _instrument(
+    title: str, text: str, published: date | None, gov: GovMeta, issuer: str | None
+) -> dict[str, Any]:
     """Stage, comment deadline, effective date and name key (policywatch.instruments)."""
     period = gov.info.get("comment_period")
-    declared = instruments.declared_stage(gov.info.get("status"), period)
-    stage_ = instruments.stage(title, text, declared)
+    byline = " ".join(gov.info.get(k, "") for k in ("source", "author"))
+    declared = instruments.declared_stage(gov.info.get("status"), period, byline)
+    stage_ = instruments.stage(title, text, declared, issuer)
     return {
         "stage": stage_,
         "consultation_deadline": instruments.consultation_deadline(text, published, stage_, period),

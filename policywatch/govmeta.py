@@ -17,7 +17,8 @@ from policywatch.dates import find_dates
 from policywatch.pagelabels import body_pieces, labelled_values
 
 # Labels of the policy-library info table; a table with this many of them is metadata.
-INFO_LABELS = ("索引号", "主题分类", "发文机关", "成文日期", "标题", "发文字号", "发布日期")
+INFO_LABELS = ("索引号", "主题分类", "发文机关", "成文日期", "标题", "发文字号", "发布日期", "文号")
+_LABEL_ALIASES = {"文号": "发文字号"}
 MIN_INFO_LABELS = 3
 # A trailing title segment naming the site or its column, not the document.
 _SITE_WORDS = re.compile(
@@ -36,19 +37,22 @@ class GovMeta:
     meta: dict[str, str] = field(default_factory=dict)
     info: dict[str, str] = field(default_factory=dict)
     number_line: str | None = None  # a line of the page that is just a document number
+    heading: str | None = None  # the first <h1>
 
     def official_title(self, *fallbacks: str | None) -> str | None:
         """ArticleTitle, og:title or the info table's 标题, else the first fallback; without
         the site's suffixes."""
+        sites = self.site_names()
         for candidate in (
             self.meta.get("articletitle"),
             self.info.get("标题"),
             self.meta.get("og:title"),
             *fallbacks,
+            self.heading,
         ):
-            if candidate and candidate.strip():
-                return strip_site_suffix(candidate, self.site_names())
-        return None
+            if candidate and candidate.strip() and not _only_site_name(candidate.strip(), sites):
+                return strip_site_suffix(candidate, sites)
+        return None  # only the site's name: a <title> of "全国网络安全标准化技术委员会"
 
     def published(self) -> str | None:
         """The publication date the page states (info table, PubDate, firstpublishedtime), as
@@ -94,7 +98,8 @@ def read_gov_meta(tree: HtmlElement) -> GovMeta:
     pieces = body_pieces(tree)
     for label, value in labelled_values(pieces).items():
         info.setdefault(label, value)
-    return GovMeta(meta, info, _number_line(pieces))
+    heading = next((" ".join(h.text_content().split()) for h in tree.iter("h1")), None)
+    return GovMeta(meta, info, _number_line(pieces), heading or None)
 
 
 def _number_line(pieces: list[str]) -> str | None:
@@ -125,6 +130,7 @@ def _label_pairs(cells: list[str]) -> dict[str, str]:
     pairs: dict[str, str] = {}
     for label, value in zip(cells, [*cells[1:], ""], strict=True):
         name = label.rstrip("：: ").replace(" ", "")
+        name = _LABEL_ALIASES.get(name, name)
         if name in INFO_LABELS and label != name and value and name not in pairs:
             pairs[name] = value
     return pairs
@@ -142,6 +148,14 @@ def strip_site_suffix(title: str, site_names: tuple[str, ...] = ()) -> str:
         if not head or not _is_site_segment(tail, site_names):
             return text
         text = head
+
+
+_SITE_NAME = re.compile(r"[\u4e00-\u9fff]{2,24}(?:委员会|人民政府|政府网|门户网站|网站|网)")
+
+
+def _only_site_name(title: str, site_names: tuple[str, ...]) -> bool:
+    """A whole title that is just the site's name (a <title> without the document's)."""
+    return title in site_names or _SITE_NAME.fullmatch(title) is not None
 
 
 def _is_site_segment(segment: str, site_names: tuple[str, ...]) -> bool:

@@ -19,6 +19,8 @@ from datetime import date
 from policywatch.dates import find_dates
 
 DRAFT, FINAL = "draft", "final"
+REPORT = "report"  # a declared news report: no stage, whatever its wording
+_NEWS_BYLINE = re.compile(r"记者|日报|晚报|新闻|Correspondent|Reporter|Staff Writer")
 # How much of the text is read for the stage and dates (the operative part of a notice).
 HEAD_CHARS = 6000
 
@@ -46,6 +48,11 @@ _DRAFT_TEXT = _either(
     r"\bgive feedback on this draft\b|\binvites? (?:comments|feedback|views|responses)\b",
     r"\bACTION:\s*Proposed rule\b|\bcomments must be received\b|\bthis consultation closes\b",
     r"\b(?:submit|accept) (?:their |your )?(?:comments|feedback|contributions)\b",
+)
+# A title naming an instrument; with an issuer the page states, a published one.
+_INSTRUMENT_TITLE = _either(
+    r"\b(?:guidance|guidelines|standards|code of practice|framework|regulations?|rules"
+    r"|strategy|action plan|profile|policy|directive|memorandum)\b",
 )
 # Pages about an instrument rather than the instrument: interpretation and analysis.
 _ANALYSIS_TITLE = _either(
@@ -78,6 +85,7 @@ _FINAL_TEXT = _either(
 _REPORT = _either(
     r"（记者|\(记者|记者\s*[\u4e00-\u9fa5]{2,3}(?:\s|报道|摄)|新华社\S{0,6}电",
     r"来源[:：]\s*\S{0,10}(?:新闻|日报|晚报|时报|新华网|人民网|央视网|澎湃)",
+    r"记者(?:梳理|了解|获悉|注意到|采访|从)",
     r"据.{1,20}(?:消息|报道|介绍)",
     r"\(Xinhua\)|\bXinhua\b.{0,20}--|\bReporting by\b",
     r"\baccording to (?:the|a) (?:notice|draft|document|statement|ministry)",
@@ -125,12 +133,14 @@ _EN_EFFECTIVE = re.compile(
 _SENTENCES = re.compile(r"(?<=[。；！？\n])|(?<=[.;!?])\s+(?=[A-Z(])")
 
 
-def stage(title: str, text: str, declared: str | None = None) -> str | None:
+def stage(
+    title: str, text: str, declared: str | None = None, issuer: str | None = None
+) -> str | None:
     """'draft' for a draft or consultation inviting comments, 'final' for an adopted or
     issued instrument, None for news, analysis, calls and events. `declared` is what the
     page's labels say ("Status: Final", a "Feedback period"), trusted over wording."""
     head = text[:HEAD_CHARS]
-    if _REPORT.search(head[:1500]):
+    if declared == REPORT or _REPORT.search(head[:1500]):
         return None
     if _ANALYSIS_TITLE.search(title):
         return None
@@ -142,11 +152,16 @@ def stage(title: str, text: str, declared: str | None = None) -> str | None:
         return None
     if _FINAL_TITLE.search(title) or _FINAL_TEXT.search(head):
         return FINAL
-    return DRAFT if _DRAFT_TEXT.search(head[:3000]) else None
+    if _DRAFT_TEXT.search(head[:3000]):
+        return DRAFT
+    return FINAL if issuer and _INSTRUMENT_TITLE.search(title) else None
 
 
-def declared_stage(status: str | None, comment_period: str | None) -> str | None:
-    """The stage a page's labels state: "Status: Final" / "Draft", or an open comment period."""
+def declared_stage(status: str | None, comment_period: str | None, byline: str = "") -> str | None:
+    """The stage a page's labels state: "Status: Final" / "Draft", an open comment period,
+    or REPORT for a news byline (来源：南方日报, 作者：记者 …)."""
+    if _NEWS_BYLINE.search(byline):
+        return REPORT
     word = (status or "").strip().lower()
     if word.startswith("final"):
         return FINAL

@@ -24,10 +24,12 @@ LABELS = {
     "comment period": "comment_period",
     "consultation period": "comment_period",
     "status": "status",
+    "来源": "source",
+    "作者": "author",
 }
 _INLINE = re.compile(
     r"\b(?P<label>Date Published|Publication date|Published by|Issued by|Published|Status)"
-    r"(?::\s*|\s+(?=[A-Z]))(?P<value>[^·|;]{2,80}?)\s*(?=[·|;]|$)"
+    r"(?::\s*|\s+(?=[A-Z0-9]))(?P<value>[^·|;]{2,80}?)\s*(?=[·|;]|$)"
 )
 MAX_PIECES = 600  # text nodes read from the top of the body (labels sit there)
 

@@ -24,7 +24,7 @@ from policywatch.briefing import week_label
 from policywatch.classify import Lexicon
 from policywatch.config import FetchSettings, Source
 from policywatch.discover import next_page_url, parse_feed, parse_listing, parse_sitemap
-from policywatch.errors import DiscoveryError, PolicywatchError
+from policywatch.errors import DiscoveryError, PolicywatchError, StoreError
 from policywatch.fetch import Fetcher, Response, Validators
 from policywatch.models import Link, SourceResult
 from policywatch.storage import Candidate, Store, Stored
@@ -124,8 +124,8 @@ async def ingest_source(source: Source, run: IngestRun) -> SourceResult:
         )
     try:
         await asyncio.to_thread(run.store.record_run, run.run_id, result)
-    except Exception:  # the database hiccuped: the items are stored, only the run row is lost
-        log.exception("source %s: could not record the fetch run", source.id)
+    except StoreError as exc:  # the database hiccuped: the items are stored, the run row lost
+        log.error("source %s: could not record the fetch run: %s", source.id, exc)
     return result
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, and_, func, or_, select, update
 
 from policywatch.storage import schema
+from policywatch.storage.errors import operation
 
 
 class BriefingQueries:
@@ -24,6 +25,7 @@ class BriefingQueries:
         def read(self) -> AbstractContextManager[Connection]: ...
         def insert(self, table: Any) -> Any: ...
 
+    @operation("claim items for the briefing")
     def claim_items(self, week: str, first_seen_since: datetime, oldest_week: str) -> int:
         """Claim for `week` every unclaimed `new` item of that week, or of a week back to
         `oldest_week` first seen since `first_seen_since` (a late find); none once the week
@@ -47,6 +49,7 @@ class BriefingQueries:
                 conn.execute(claim, [{"item_id": i, "week": week} for i in ids])
         return len(ids)
 
+    @operation("read the briefing's items")
     def claimed_items(self, week: str) -> list[Any]:
         """Rows of the items claimed by `week`'s briefing."""
         items, claimed = schema.items, schema.briefing_items
@@ -58,6 +61,7 @@ class BriefingQueries:
         with self.read() as conn:
             return list(conn.execute(query).mappings())
 
+    @operation("read the briefing's items")
     def story_copies(self, stories: Iterable[int]) -> dict[int, list[Any]]:
         """The duplicate copies of each story (id, source_id, url), oldest first."""
         items = schema.items
@@ -72,6 +76,7 @@ class BriefingQueries:
                 grouped[row.story_id].append(row)
         return grouped
 
+    @operation("count the week's items")
     def status_counts(self, week: str) -> dict[str, int]:
         """How many items of `week` have each status."""
         items = schema.items
@@ -79,6 +84,7 @@ class BriefingQueries:
         with self.read() as conn:
             return {status: n for status, n in conn.execute(query.group_by(items.c.status))}
 
+    @operation("update the delivery ledger")
     def begin_delivery(
         self, week: str, recipients: str, message_id: str, item_count: int, *, resend: bool
     ) -> tuple[bool, str | None]:
@@ -108,6 +114,7 @@ class BriefingQueries:
             stmt = update(table).where(table.c.id == row.id, table.c.status == previous)
             return conn.execute(stmt.values(**values)).rowcount == 1, previous
 
+    @operation("update the delivery ledger")
     def finish_delivery(self, week: str, recipients: str, error: str | None = None) -> None:
         """Mark the reserved send `sent`, or `failed` with the error."""
         table = schema.briefings
@@ -123,6 +130,7 @@ class BriefingQueries:
                 .values(**values)
             )
 
+    @operation("read the delivery ledger")
     def deliveries(self) -> list[dict[str, Any]]:
         """Every ledger row, by week."""
         with self.read() as conn:

@@ -33,6 +33,7 @@ from policywatch.instruments import DRAFT, FINAL, other_stage
 from policywatch.models import Article, Relevance, SourceResult, Validators
 from policywatch.storage import migrations, schema
 from policywatch.storage.briefings import BriefingQueries
+from policywatch.storage.errors import operation
 from policywatch.storage.statements import ItemStatements
 
 WRITE_LOCK_KEY = 0x706F6C6963790001  # PostgreSQL advisory lock id for status-deciding writes
@@ -124,6 +125,7 @@ class Store(BriefingQueries):
         with self.write(MIGRATE_LOCK_KEY) as conn:
             migrations.upgrade(conn)
 
+    @operation("read the schema revision")
     def revision(self) -> str | None:
         """The schema revision of the database (None before the first upgrade)."""
         with self.read() as conn:
@@ -150,6 +152,7 @@ class Store(BriefingQueries):
 
     # -- discovery state -------------------------------------------------------------------
 
+    @operation("look up known URLs")
     def known_urls(self, canonical_urls: Iterable[str]) -> set[str]:
         """Those of the given canonical URLs already stored (failed ones are retried)."""
         urls = list(dict.fromkeys(canonical_urls))
@@ -162,6 +165,7 @@ class Store(BriefingQueries):
                 found.update(conn.execute(query).scalars())
         return found
 
+    @operation("read HTTP validators")
     def validators(self, url: str) -> Validators | None:
         with self.read() as conn:
             row = conn.execute(
@@ -169,6 +173,7 @@ class Store(BriefingQueries):
             ).first()
         return Validators(row.etag, row.last_modified) if row else None
 
+    @operation("save HTTP validators")
     def save_validators(self, url: str, validators: Validators) -> None:
         """Upsert the conditional-GET validators of url (last writer wins)."""
         values = {"url": url, "etag": validators.etag, "last_modified": validators.last_modified}
@@ -182,6 +187,7 @@ class Store(BriefingQueries):
 
     # -- items -----------------------------------------------------------------------------
 
+    @operation("store items")
     def add(self, candidates: Sequence[Candidate]) -> list[Stored]:
         """Dedupe and insert a batch in one locked transaction; re-adding a URL is a no-op."""
         if not candidates:
@@ -354,6 +360,7 @@ class Store(BriefingQueries):
 
     # -- runs ------------------------------------------------------------------------------
 
+    @operation("record a fetch run")
     def record_run(self, run_id: str, result: SourceResult) -> None:
         values = {
             "run_id": run_id,
@@ -367,9 +374,10 @@ class Store(BriefingQueries):
             "failed": result.failed,
             "error": result.error,
         }
-        with self.engine.begin() as conn:
+        with self.engine.begin() as conn:  # no write lock: a run row decides nothing
             conn.execute(schema.fetch_runs.insert().values(**values))
 
+    @operation("read fetch runs")
     def recent_runs(self, source_id: str, limit: int = 10) -> list[Any]:
         """Latest fetch runs of a source, newest first (for health checks)."""
         with self.read() as conn:
@@ -381,6 +389,7 @@ class Store(BriefingQueries):
             )
             return list(conn.execute(query).all())
 
+    @operation("read fetch runs")
     def runs_between(self, start: datetime, end: datetime) -> list[Any]:
         """Fetch runs started in [start, end), oldest first (health keeps the latest error)."""
         with self.read() as conn:
@@ -393,6 +402,7 @@ class Store(BriefingQueries):
 
     # -- instruments -----------------------------------------------------------------------
 
+    @operation("list open consultations")
     def open_consultations(self, week: str, closes_after: date) -> list[Any]:
         """Drafts briefed (or to be briefed) by `week` whose comments are due after
         `closes_after`, deadline first; each with the week that first reported it."""
@@ -411,6 +421,7 @@ class Store(BriefingQueries):
         with self.read() as conn:
             return list(conn.execute(query).mappings())
 
+    @operation("read drafts")
     def published_dates(self, urls: Iterable[str]) -> dict[str, date | None]:
         """Publication dates of stored items by URL (the drafts that finals adopt)."""
         wanted = sorted(set(urls))
@@ -424,6 +435,7 @@ class Store(BriefingQueries):
 
     # -- export ----------------------------------------------------------------------------
 
+    @operation("export items")
     def export(self, *, week: str | None = None, since: date | None = None) -> list[dict[str, Any]]:
         """Items as plain dicts (the `policywatch items` export), oldest first."""
         query = select(schema.items).order_by(schema.items.c.id)
@@ -559,7 +571,7 @@ def _safe_url(url: str) -> str:
 
     try:
         return make_url(url).render_as_string(hide_password=True)
-    except Exception:
+    except Exception:  # any unparsable URL: never echo it (it may hold a password)
         return "<invalid database URL>"
 
 
