@@ -19,7 +19,7 @@ from pathlib import Path
 
 from policywatch.errors import StoreError
 from policywatch.models import Briefing
-from policywatch.render import ENV, clean, counted, date_range, week_label
+from policywatch.render import ENV, clean, counted, date_range, week_heading
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +133,7 @@ def rebuild_index(reports_dir: Path) -> dict[str, Path]:
     """Rewrite reports/index.html and reports/feed.xml from the briefings on disk."""
     archive = read_archive(reports_dir)
     index, feed = reports_dir / "index.html", reports_dir / "feed.xml"
-    rows = [(a, week_label(a.week), date_range(a.start, a.end)) for a in archive]
+    rows = [(a, week_heading(a.week), date_range(a.start, a.end)) for a in archive]
     atomic_write(index, ENV.get_template("index.html").render(rows=rows))
     atomic_write(feed, render_feed(archive))
     return {"index": index, "feed": feed}
@@ -164,7 +164,7 @@ def _feed_entry(feed: ET.Element, a: ArchivedBriefing) -> None:
     _sub(entry, "title", f"AI policy briefing · {a.week} · {a.new_count} new")
     _sub(entry, "updated", _atom_time(a.generated_at))
     _sub(entry, "link", rel="alternate", type="text/html", href=f"{a.week}.html")
-    summary = f"{week_label(a.week)} ({date_range(a.start, a.end)}): "
+    summary = f"{week_heading(a.week)} ({date_range(a.start, a.end)}): "
     summary += f"{counted(a.new_count, 'new item')} from {counted(a.sources_checked, 'source')}."
     if a.titles:
         summary += " Top stories: " + "; ".join(a.titles) + "."

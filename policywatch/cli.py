@@ -22,11 +22,13 @@ from typing import Annotated, Any
 import typer
 
 from policywatch.errors import ConfigError, PolicywatchError
+from policywatch.models import GroupBy, ItemStatus
 
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # usage errors as one plain line (logs, cron mail), not a box
     help="Monitor AI-policy announcements and email a weekly briefing.",
 )
 sources_app = typer.Typer(no_args_is_help=True, help="Inspect and probe sources.yaml.")
@@ -180,22 +182,23 @@ def ingest(
 
 @app.command()
 def items(
-    week: Annotated[str | None, typer.Option(help="ISO week, e.g. 2026-W47.")] = None,
+    week: Annotated[
+        str | None, typer.Option(help="ISO week, e.g. 2026-W47.", callback=_week_option)
+    ] = None,
     since: Annotated[
-        str | None, typer.Option(help="Published on or after DATE (YYYY-MM-DD).")
+        str | None,
+        typer.Option(help="Published on or after DATE (YYYY-MM-DD).", callback=_date_option),
     ] = None,
     fmt: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.json,
-    status: Annotated[str | None, typer.Option(help="Only items with this status.")] = None,
+    status: Annotated[ItemStatus | None, typer.Option(help="Only items with this status.")] = None,
     explain: Annotated[bool, typer.Option(help="Include the lexicon terms that fired.")] = False,
     text: Annotated[bool, typer.Option("--text/--no-text", help="Include main text.")] = True,
 ) -> None:
     """Export stored items as JSON (an array), JSON lines or CSV on stdout."""
-    from policywatch.briefing import canonical_week
     from policywatch.config import settings_from_env
     from policywatch.storage import Store
 
-    week = canonical_week(week) if week else None
-    since_day = _parse_date(since, "--since") if since else None
+    since_day = date.fromisoformat(since) if since else None
     store = Store.open(settings_from_env().db_url)
     rows = store.export(week=week, since=since_day)
     rows = [r for r in rows if status is None or r["status"] == status]
@@ -226,11 +229,24 @@ def _format_rows(rows: list[dict[str, Any]], fmt: Format) -> str:
     return out.getvalue()
 
 
-def _parse_date(value: str, option: str) -> date:
+def _week_option(value: str | None) -> str | None:
+    """--week as the stored spelling (2026-w47 -> 2026-W47); a bad week is a usage error."""
+    from policywatch.briefing import canonical_week
+
     try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ConfigError(f"{option} {value!r}: expected a date like 2026-01-31") from None
+        return canonical_week(value) if value else None
+    except ConfigError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+def _date_option(value: str | None) -> str | None:
+    """A YYYY-MM-DD option, checked by typer before the command runs."""
+    if value:
+        try:
+            date.fromisoformat(value)
+        except ValueError:
+            raise typer.BadParameter(f"{value!r}: expected a date like 2026-01-31") from None
+    return value
 
 
 @sources_app.command("list")
@@ -333,11 +349,14 @@ def db_upgrade() -> None:
 @app.command()
 def brief(
     week: Annotated[
-        str | None, typer.Option(help="ISO week (default: last complete week).")
+        str | None,
+        typer.Option(help="ISO week (default: last complete week).", callback=_week_option),
     ] = None,
     send: Annotated[bool, typer.Option("--send/--no-send", help="Email it (once).")] = False,
     resend: Annotated[bool, typer.Option(help="Send again even if already sent.")] = False,
-    group_by: Annotated[str, typer.Option(help="topic or region")] = "topic",
+    group_by: Annotated[GroupBy, typer.Option(help="Group entries by topic or region.")] = (
+        GroupBy.topic
+    ),
 ) -> None:
     """Render and archive a week's briefing; with --send, email it at most once."""
     from policywatch import app as lib
@@ -355,16 +374,15 @@ def brief(
 @app.command()
 def run(
     week: Annotated[
-        str | None, typer.Option(help="ISO week (default: last complete week).")
+        str | None,
+        typer.Option(help="ISO week (default: last complete week).", callback=_week_option),
     ] = None,
     send: Annotated[bool, typer.Option("--send/--no-send")] = True,
-    group_by: Annotated[str, typer.Option(help="topic or region")] = "topic",
+    group_by: Annotated[GroupBy, typer.Option(help="Group entries by topic or region.")] = (
+        GroupBy.topic
+    ),
 ) -> None:
     """The weekly main job: ingest every source, then brief and send the week."""
-    from policywatch.briefing import canonical_week, check_group_by
-
-    week = canonical_week(week) if week else None  # bad input fails before the ingest
-    check_group_by(group_by)
     _echo_results(run_ingest_flow())
     brief(week=week, send=send, resend=False, group_by=group_by)
 
@@ -398,7 +416,7 @@ def serve(
 ) -> None:
     """Run the schedules: serve the deployments on PREFECT_API_URL or a local Prefect server."""
     prefect_env()
-    from policywatch.serve import run_serve
+    from flows.serve import run_serve
 
     run_serve(Path(os.environ["PREFECT_HOME"]).expanduser(), host, port, echo=_echo_flush)
 
@@ -410,9 +428,12 @@ def _echo_flush(line: str) -> None:
 
 @app.command()
 def backfill(
-    since: Annotated[str, typer.Option(help="First publication date, YYYY-MM-DD.")],
+    since: Annotated[
+        str, typer.Option(help="First publication date, YYYY-MM-DD.", callback=_date_option)
+    ],
     until: Annotated[
-        str | None, typer.Option(help="Last publication date (default: today).")
+        str | None,
+        typer.Option(help="Last publication date (default: today).", callback=_date_option),
     ] = None,
     source: Annotated[
         list[str] | None, typer.Option("--source", "-s", help="Only this source id (repeatable).")
@@ -422,8 +443,8 @@ def backfill(
     ] = False,
 ) -> None:
     """Ingest items published in a past range and archive each week's briefing (flow `backfill`)."""
-    since_day = _parse_date(since, "--since")
-    until_day = _parse_date(until, "--until") if until else None
+    since_day = date.fromisoformat(since)
+    until_day = date.fromisoformat(until) if until else None
     if until_day and since_day > until_day:
         raise ConfigError(f"--since {since} is after --until {until}")
     prefect_env(extraction=True)

@@ -12,7 +12,8 @@ import re
 from charset_normalizer import from_bytes
 
 META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
-# Declarations that decode any byte sequence, so they prove nothing.
+# Declarations servers send by default, right or wrong: Latin-1 decodes any byte sequence,
+# cp1252 and ASCII fail only on a few bytes, so a clean decode with them proves little.
 # (Names as _normalise returns them: codecs' canonical spellings.)
 PERMISSIVE = frozenset({"iso8859-1", "ascii", "cp1252"})
 # GB2312 and GBK are subsets of GB18030: decoding with the superset never loses characters.

@@ -4,6 +4,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from enum import StrEnum
+
+
+class ItemStatus(StrEnum):
+    """An item's one status, by precedence failed > baseline > duplicate > off_topic > new."""
+
+    failed = "failed"
+    baseline = "baseline"
+    duplicate = "duplicate"
+    off_topic = "off_topic"
+    new = "new"
+
+
+class GroupBy(StrEnum):
+    """How a briefing's entries are grouped."""
+
+    topic = "topic"
+    region = "region"
 
 
 @dataclass(frozen=True, slots=True)

@@ -108,7 +108,7 @@ def date_range(start: date, end: date) -> str:
     return f"{start.day}–{end.day} {end:%B %Y}"
 
 
-def week_label(week: str) -> str:
+def week_heading(week: str) -> str:
     """'2026-W47' -> 'Week 47, 2026' (unchanged if not an ISO week)."""
     m = re.fullmatch(r"(\d{4})-W(\d{2})", week)
     return f"Week {int(m.group(2))}, {m.group(1)}" if m else clean(week)
@@ -245,7 +245,7 @@ def _context(b: Briefing) -> dict[str, object]:
     """Everything the three briefing templates need."""
     return {
         "b": b,
-        "week": week_label(b.week),
+        "week": week_heading(b.week),
         "week_id": clean(b.week),
         "dates": date_range(b.start, b.end),
         "groups": group_entries(b),

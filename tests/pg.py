@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from policywatch.serve import free_port
+from flows.serve import free_port
 
 DEBIAN_BIN_DIRS = "/usr/lib/postgresql/*/bin"  # Debian/Ubuntu: one per major version
 _counter = itertools.count(1)

@@ -21,8 +21,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
+from flows.serve import free_port
 from policywatch.config import SmtpSettings
-from policywatch.serve import free_port
 
 HOST = "127.0.0.1"
 

@@ -20,8 +20,8 @@ import pytest
 from conftest import isolated_vars
 from delta_site import DELTA_SOURCES, EXPECTED_IN_RANGE, PAGE_ONE, REPO, key, write_sources
 
+from flows.serve import free_port
 from policywatch.demo.server import SiteServer
-from policywatch.serve import free_port
 from policywatch.storage import Store
 
 pytestmark = [pytest.mark.slow, pytest.mark.prefect]

@@ -24,10 +24,10 @@ from pg import new_database
 from smtp_server import SmtpServer
 from test_ingest import write_sources
 
+from flows.serve import free_port
 from policywatch import app
 from policywatch.briefing import ledger, week_label
 from policywatch.demo.server import SiteServer
-from policywatch.serve import free_port
 from policywatch.storage import Store
 
 REPO = Path(__file__).resolve().parent.parent

@@ -117,7 +117,7 @@ briefings = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("week", String(8), nullable=False),
     Column("recipients", Text, nullable=False),
-    Column("status", String(16), nullable=False),  # sending | sent | failed | written
+    Column("status", String(16), nullable=False),  # sending | sent | failed
     Column("message_id", String(255), nullable=True),
     Column("item_count", Integer, nullable=False, default=0),
     Column("attempted_at", DateTime(timezone=True), nullable=False),

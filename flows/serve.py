@@ -4,13 +4,15 @@ Uses the Prefect API at PREFECT_API_URL when set; otherwise starts `prefect serv
 127.0.0.1 as a child process (SQLite under PREFECT_HOME, i.e. the data folder), waits until
 it is healthy, serves the deployments of flows/deployments.py and, on Ctrl-C or SIGTERM,
 stops serving and then stops the server (its whole process group), leaving nothing behind.
-Prefect is imported lazily: this module is CLI glue, the domain modules stay Prefect-free.
+It lives in flows/ with everything else that touches Prefect (imported lazily here, so
+`policywatch serve --help` and the server start stay quick); policywatch/ stays Prefect-free.
 """
 
 from __future__ import annotations
 
 import contextlib
 import ctypes
+import logging
 import os
 import signal
 import socket
@@ -27,6 +29,7 @@ import httpx
 
 from policywatch.errors import PolicywatchError
 
+log = logging.getLogger(__name__)
 HEALTH_TIMEOUT = 180.0  # seconds; a fresh PREFECT_HOME takes 15-25 s on a slow machine
 STOP_TIMEOUT = 15.0
 
@@ -184,8 +187,10 @@ def pause(names: list[str]) -> None:
 
     with get_client(sync_client=True) as client:
         for name in names:
-            with contextlib.suppress(Exception):  # best effort: the API may be gone already
+            try:
                 client.pause_deployment(client.read_deployment_by_name(name).id)
+            except Exception as exc:  # best effort at shutdown: the API may be gone already
+                log.warning("could not pause deployment %s: %s", name, exc)
 
 
 def run_serve(
