@@ -13,9 +13,7 @@ prefect.yaml declares the same deployments for a process work pool (`prefect dep
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 from zoneinfo import ZoneInfo
@@ -28,44 +26,17 @@ from prefect.schedules import Cron, Schedule
 from flows.backfill import backfill
 from flows.briefing import weekly_briefing
 from flows.ingest import ingest
-from policywatch.config import SLUG, check_timezone
 from policywatch.errors import ConfigError
-
-DEFAULT_INGEST_CRON = "0 */6 * * *"
-DEFAULT_BRIEFING_CRON = "0 8 * * 1"
-DEFAULT_TIMEZONE = "UTC"
-
-
-@dataclass(frozen=True)
-class ScheduleSettings:
-    """When the scheduled deployments run, and how ingest is split over workers."""
-
-    timezone: str = DEFAULT_TIMEZONE
-    ingest_cron: str = DEFAULT_INGEST_CRON
-    briefing_cron: str = DEFAULT_BRIEFING_CRON
-    split_tags: tuple[str, ...] = ()
+from policywatch.settings import (
+    ScheduleSettings,
+    check_timezone,
+    schedules_from_env,
+)
 
 
 def schedule_settings(environ: Mapping[str, str] | None = None) -> ScheduleSettings:
-    """Read POLICYWATCH_TIMEZONE / _INGEST_CRON / _BRIEFING_CRON / _INGEST_SPLIT; validate them."""
-    env = os.environ if environ is None else environ
-
-    def get(name: str, default: str) -> str:
-        return (env.get("POLICYWATCH_" + name) or "").strip() or default
-
-    split = tuple(t.strip() for t in get("INGEST_SPLIT", "").split(",") if t.strip())
-    for tag in split:
-        if not SLUG.match(tag):
-            raise ConfigError(f"environment POLICYWATCH_INGEST_SPLIT: {tag!r} is not a source tag")
-    settings = ScheduleSettings(
-        get("TIMEZONE", DEFAULT_TIMEZONE),
-        get("INGEST_CRON", DEFAULT_INGEST_CRON),
-        get("BRIEFING_CRON", DEFAULT_BRIEFING_CRON),
-        tuple(dict.fromkeys(split)),
-    )
-    cron_schedule(settings.ingest_cron, settings.timezone, "POLICYWATCH_INGEST_CRON")
-    cron_schedule(settings.briefing_cron, settings.timezone, "POLICYWATCH_BRIEFING_CRON")
-    return settings
+    """The schedules of the one settings model (policywatch.settings), validated there."""
+    return schedules_from_env(environ)
 
 
 def cron_schedule(expression: str, timezone: str, variable: str) -> Schedule:

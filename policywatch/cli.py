@@ -127,15 +127,11 @@ def settle_imports() -> None:
     gc.freeze()
 
 
-LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-
-
 def log_level() -> str:
-    """POLICYWATCH_LOG_LEVEL in any case (info, INFO); ConfigError for anything else."""
-    level = os.environ.get("POLICYWATCH_LOG_LEVEL", "WARNING").strip().upper() or "WARNING"
-    if level not in LOG_LEVELS:
-        raise ConfigError(f"environment POLICYWATCH_LOG_LEVEL: {level!r}: use one of {LOG_LEVELS}")
-    return level
+    """POLICYWATCH_LOG_LEVEL, validated by the settings module (read before anything else)."""
+    from policywatch.settings import log_level_from_env
+
+    return log_level_from_env()
 
 
 def prefect_env(*, extraction: bool = False) -> None:

@@ -11,6 +11,7 @@ wherever settings are shown.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,11 @@ from policywatch.errors import ConfigError
 
 ENV_PREFIX = "POLICYWATCH_"
 MASK = "********"
+DEFAULT_INGEST_CRON = "0 */6 * * *"
+DEFAULT_BRIEFING_CRON = "0 8 * * 1"
+DEFAULT_TIMEZONE = "UTC"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+TAG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")  # a source tag (config.SLUG)
 
 
 class _Frozen(BaseModel):
@@ -40,6 +46,15 @@ class SmtpSettings(_Frozen):
     mail_to: tuple[str, ...] = ()
 
 
+class ScheduleSettings(_Frozen):
+    """When the scheduled deployments run, and how ingest is split over workers."""
+
+    timezone: str = DEFAULT_TIMEZONE
+    ingest_cron: str = DEFAULT_INGEST_CRON
+    briefing_cron: str = DEFAULT_BRIEFING_CRON
+    split_tags: tuple[str, ...] = ()
+
+
 class Settings(_Frozen):
     """Runtime settings from POLICYWATCH_* environment variables (all optional)."""
 
@@ -54,6 +69,8 @@ class Settings(_Frozen):
     timezone: str = "UTC"
     smtp: SmtpSettings = SmtpSettings()
     workers: int = Field(0, ge=0, description="extraction processes; 0 = number of cores")
+    schedules: ScheduleSettings = ScheduleSettings()
+    log_level: str = "WARNING"
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +129,8 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> Settings:
         "timezone": get("TIMEZONE"),
         "workers": get("WORKERS"),
         "smtp": _smtp_from_env(get),
+        "schedules": schedules_from_env(environ),
+        "log_level": log_level_from_env(environ),
     }
     try:
         settings = Settings.model_validate(_given(values))
@@ -200,6 +219,52 @@ def _smtp_from_env(get: Callable[[str], str | None]) -> dict[str, Any]:
 def _given(values: dict[str, Any]) -> dict[str, Any]:
     """The values that were set: the rest take Settings' and SmtpSettings' defaults."""
     return {key: value for key, value in values.items() if value is not None}
+
+
+def schedules_from_env(environ: Mapping[str, str] | None = None) -> ScheduleSettings:
+    """POLICYWATCH_TIMEZONE / _INGEST_CRON / _BRIEFING_CRON / _INGEST_SPLIT, validated (cron by
+    cronsim, which Prefect's server also uses): errors name the variable."""
+    get = _getter(os.environ if environ is None else environ)
+    split = tuple(t.strip() for t in (get("INGEST_SPLIT") or "").split(",") if t.strip())
+    for tag in split:
+        if not TAG.match(tag):
+            raise ConfigError(f"environment POLICYWATCH_INGEST_SPLIT: {tag!r} is not a source tag")
+    schedules = ScheduleSettings(
+        timezone=get("TIMEZONE") or DEFAULT_TIMEZONE,
+        ingest_cron=get("INGEST_CRON") or DEFAULT_INGEST_CRON,
+        briefing_cron=get("BRIEFING_CRON") or DEFAULT_BRIEFING_CRON,
+        split_tags=tuple(dict.fromkeys(split)),
+    )
+    check_timezone(schedules.timezone)
+    check_cron(schedules.ingest_cron, "POLICYWATCH_INGEST_CRON")
+    check_cron(schedules.briefing_cron, "POLICYWATCH_BRIEFING_CRON")
+    return schedules
+
+
+def check_cron(expression: str, variable: str) -> None:
+    """ConfigError naming the variable unless expression is a five-field cron expression."""
+    from datetime import datetime
+
+    from cronsim import CronSim, CronSimError
+
+    try:
+        if len(expression.split()) != 5:
+            raise CronSimError("five fields expected")
+        CronSim(expression, datetime(2026, 1, 1))
+    except CronSimError:
+        raise ConfigError(
+            f"environment {variable}: {expression!r} is not a cron expression "
+            "(five fields, e.g. '0 */6 * * *')"
+        ) from None
+
+
+def log_level_from_env(environ: Mapping[str, str] | None = None) -> str:
+    """POLICYWATCH_LOG_LEVEL in any case (info, INFO); ConfigError for anything else."""
+    value = _getter(os.environ if environ is None else environ)("LOG_LEVEL")
+    level = (value or "WARNING").upper()
+    if level not in LOG_LEVELS:
+        raise ConfigError(f"environment POLICYWATCH_LOG_LEVEL: {level!r}: use one of {LOG_LEVELS}")
+    return level
 
 
 def check_timezone(name: str) -> None:

@@ -10,16 +10,11 @@ from typing import Any
 import pytest
 import yaml
 
-from flows.deployments import (
-    DEFAULT_BRIEFING_CRON,
-    DEFAULT_INGEST_CRON,
-    ScheduleSettings,
-    build_deployments,
-    schedule_settings,
-)
+from flows.deployments import build_deployments, schedule_settings
 from flows.ingest import select_sources
 from policywatch.config import SourcesFile
 from policywatch.errors import ConfigError
+from policywatch.settings import DEFAULT_BRIEFING_CRON, DEFAULT_INGEST_CRON, ScheduleSettings
 
 REPO = Path(__file__).resolve().parent.parent
 
