@@ -455,5 +455,74 @@ def backfill(
     )
 
 
+class SearchFormat(StrEnum):
+    table = "table"
+    json = "json"
+    jsonl = "jsonl"
+    csv = "csv"
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help='Words, "a phrase", -excluded, a OR b.')],
+    since: Annotated[
+        str | None, typer.Option(help="Published on or after DATE.", callback=_date_option)
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option(help="Published on or before DATE.", callback=_date_option)
+    ] = None,
+    status: Annotated[ItemStatus | None, typer.Option(help="Only items with this status.")] = None,
+    topic: Annotated[str | None, typer.Option(help="Only items with this topic.")] = None,
+    region: Annotated[str | None, typer.Option(help="Only items of this region.")] = None,
+    source: Annotated[str | None, typer.Option(help="Only items of this source id.")] = None,
+    fmt: Annotated[SearchFormat, typer.Option("--format", help="Output format.")] = (
+        SearchFormat.table
+    ),
+    limit: Annotated[int, typer.Option(min=1, help="Show at most this many.")] = 20,
+) -> None:
+    """Search stored items (title and text), best match first, with highlighted snippets."""
+    from policywatch.config import settings_from_env
+    from policywatch.search import parse_query, rank
+    from policywatch.storage import Store
+    from policywatch.storage.search import SearchFilters
+
+    try:
+        parsed = parse_query(query)
+    except ConfigError as exc:
+        raise typer.BadParameter(str(exc), param_hint="QUERY") from None
+    filters = SearchFilters(
+        since=date.fromisoformat(since) if since else None,
+        until=date.fromisoformat(until) if until else None,
+        status=status.value if status else None,
+        topic=topic,
+        region=region,
+        source=source,
+    )
+    store = Store.open(settings_from_env().db_url)
+    try:
+        hits = rank(parsed, store.search_candidates(parsed, filters))
+    finally:
+        store.close()
+    rows = [h.as_dict() for h in hits[:limit]]
+    if fmt is SearchFormat.table:
+        sys.stdout.write(_search_table(rows, len(hits)))
+    else:
+        sys.stdout.write(_format_rows(rows, Format(fmt.value)))
+
+
+def _search_table(rows: list[dict[str, Any]], total: int) -> str:
+    lines = [
+        f"{total} {'match' if total == 1 else 'matches'}"
+        + (f", best {len(rows)} shown" if total > len(rows) else "")
+    ]
+    for row in rows:
+        lines.append(
+            f"{row['score']:7.2f}  {row['published'] or '-':10}  {row['source']}  {row['title']}"
+        )
+        lines.append(f"{'':9}{row['snippet']}")
+        lines.append(f"{'':9}{row['url']}")
+    return "\n".join(lines) + "\n"
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

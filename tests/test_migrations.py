@@ -34,7 +34,7 @@ NEW_COLUMNS = {  # added by revisions 0003 and 0004, with a type each
     "instrument_key": "TEXT",
     "final_of": "TEXT",
 }
-HEAD = "0004"
+HEAD = "0005"
 
 
 def release_0_1_metadata() -> MetaData:
@@ -53,7 +53,10 @@ def schema_diff(url: str, metadata: MetaData) -> list[Any]:
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
-            return list(compare_metadata(MigrationContext.configure(conn), metadata))
+            context = MigrationContext.configure(
+                conn, opts={"include_name": migrations.include_name}
+            )
+            return list(compare_metadata(context, metadata))
     finally:
         engine.dispose()
 

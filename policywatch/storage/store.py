@@ -34,6 +34,7 @@ from policywatch.models import Article, Relevance, SourceResult, Validators
 from policywatch.storage import migrations, schema
 from policywatch.storage.briefings import BriefingQueries
 from policywatch.storage.errors import operation
+from policywatch.storage.search import SearchQueries
 from policywatch.storage.statements import ItemStatements
 
 WRITE_LOCK_KEY = 0x706F6C6963790001  # PostgreSQL advisory lock id for status-deciding writes
@@ -94,7 +95,7 @@ class _PreparedCache:
         return prepared
 
 
-class Store(BriefingQueries):
+class Store(BriefingQueries, SearchQueries):
     """The policywatch database. Create with Store.open(url)."""
 
     def __init__(self, engine: Engine) -> None:
@@ -248,7 +249,8 @@ class Store(BriefingQueries):
         fp = cand.fingerprint
         if fp is not None:
             keys = [{"key": k, "item_id": item_id} for k in set(fp.band_keys)]
-            conn.execute(self._sql.insert_keys, keys)
+            if keys:  # a text too short to shingle has none (and only an exact twin)
+                conn.execute(self._sql.insert_keys, keys)
             if cand.prepared is not None:
                 self._prepared.put((item_id, fp.text_hash), cand.prepared)
         return story

@@ -22,6 +22,16 @@ FIRST_RELEASE = "0001"  # the schema policywatch 0.1.0 created without Alembic
 RELEASE_TABLES = ("items", "lsh_buckets", "fetch_runs", "http_cache", "briefings", "briefing_items")
 
 
+# Search indexes of revision 0005 that SQLAlchemy's metadata cannot describe (an FTS5 virtual
+# table and its shadow tables; a pg_trgm expression index): left out of schema comparisons.
+OUTSIDE_METADATA = ("items_fts", "ix_items_search_trgm")
+
+
+def include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    """Alembic's include_name hook: compare everything but OUTSIDE_METADATA."""
+    return not (name or "").startswith(OUTSIDE_METADATA)
+
+
 def config(connection: Connection | None = None) -> Config:
     """An Alembic Config for the shipped scripts; with a connection, env.py migrates on it."""
     cfg = Config()

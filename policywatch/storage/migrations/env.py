@@ -11,6 +11,7 @@ from alembic import context
 from sqlalchemy import Connection, create_engine
 
 from policywatch.storage import schema
+from policywatch.storage.migrations import include_name
 
 
 def _url() -> str:
@@ -26,6 +27,7 @@ def _migrate(connection: Connection) -> None:
         target_metadata=schema.metadata,
         transactional_ddl=True,
         render_as_batch=connection.dialect.name == "sqlite",
+        include_name=include_name,  # the search indexes are not in the metadata
     )
     with context.begin_transaction():
         context.run_migrations()
