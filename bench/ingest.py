@@ -48,8 +48,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from sitegen import Page, generate  # noqa: E402
 
+from flows.serve import free_port  # noqa: E402
 from policywatch.demo.server import SiteServer, render_template  # noqa: E402
-from policywatch.serve import free_port  # noqa: E402
 
 VENV_BIN = Path(sys.executable).parent
 QUICK_PAGES = 16
