@@ -16,6 +16,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from policywatch.instruments import has_cjk
+
 # How far back a final may look for the draft it adopts (drafts are typically adopted within
 # months; a longer gap is more often a different instrument with a reused name).
 MAX_DRAFT_AGE = timedelta(days=3 * 365)
@@ -38,7 +40,6 @@ _ZH_BARE_NAME = re.compile(
     r"(?:规定|办法|条例|细则|指南|指引|规范|标准|方案|计划|意见|措施|要求|准则)(?:（[^）]{2,12}）)?$"
 )
 _KEY_DROP = re.compile(r"[\s\W_]+", re.I)
-_CJK = re.compile(r"[\u4e00-\u9fff]")
 _NAME_PARTS = re.compile(r"\s*(?::|\s[–—-]\s)\s*")
 _WORD = re.compile(r"[a-z0-9]+(?:[-.][a-z0-9]+)*")
 _IDENTIFIER = re.compile(r"^\d+(?:[-.]\d+)+$")  # 700-3, 27-04: a document's own number
@@ -101,7 +102,7 @@ _PLACE = re.compile(r"^([\u4e00-\u9fff]{2,7}?[省市区县州])")
 def instrument_key(title: str) -> str | None:
     """The name of the instrument a Chinese title carries (《…》, or 关于印发 … 的通知), draft
     markers dropped, so a draft and its final share it; None for other titles."""
-    if not _CJK.search(title):
+    if not has_cjk(title):
         return None
     found = _ZH_NAME.findall(title)
     name = max(found, key=len) if found else None
@@ -117,9 +118,9 @@ def instrument_key(title: str) -> str | None:
 def same_instrument(final_title: str, draft_title: str) -> bool:
     """True when two titles name the same instrument (Chinese: equal names; English: enough
     shared content words, and no conflicting document identifiers)."""
-    if bool(_CJK.search(final_title)) != bool(_CJK.search(draft_title)):
+    if has_cjk(final_title) != has_cjk(draft_title):
         return False
-    if _CJK.search(final_title):
+    if has_cjk(final_title):
         key = instrument_key(final_title)
         return key is not None and key == instrument_key(draft_title)
     own, theirs = _identifiers(final_title), _identifiers(draft_title)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -97,7 +96,7 @@ def build_briefing(
     """The Briefing of a week from claimed items, counts of what was filtered, and source health."""
     start, end = parse_week(week)
     names = {s.id: s.name for s in sources}
-    entries = _with_drafts(store, _entries(store, week, names))
+    entries = _entries(store, week, names)
     counts = store.status_counts(week)
     runs_start = week_start(week, timezone)
     # Runs from the week's start up to now: a briefing made days later (a backfill, or the
@@ -139,20 +138,6 @@ def open_consultations(store: Store, week: str, names: dict[str, str]) -> tuple[
     )
 
 
-def _with_drafts(store: Store, entries: tuple[BriefingEntry, ...]) -> tuple[BriefingEntry, ...]:
-    """Entries of final instruments with the date of the draft they adopt."""
-    adopted = [e.final_of.url for e in entries if e.final_of is not None]
-    if not adopted:
-        return entries
-    dates = store.published_dates(adopted)
-    return tuple(
-        replace(e, final_of=DraftLink(e.final_of.url, dates.get(e.final_of.url)))
-        if e.final_of is not None
-        else e
-        for e in entries
-    )
-
-
 def _entries(store: Store, week: str, names: dict[str, str]) -> tuple[BriefingEntry, ...]:
     rows = store.claimed_items(week)
     copies = store.story_copies(r["story_id"] for r in rows)
@@ -181,7 +166,7 @@ def _entry(row: Any, names: dict[str, str], copies: list[Any]) -> BriefingEntry:
         issuer=row["issuer"],
         stage=row["stage"],
         consultation_deadline=row["consultation_deadline"],
-        final_of=DraftLink(row["final_of"], None) if row["final_of"] else None,
+        final_of=DraftLink(row["final_of"], row["final_of_published"]) if row["final_of"] else None,
     )
 
 

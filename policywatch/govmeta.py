@@ -20,6 +20,7 @@ from policywatch.pagelabels import body_pieces, labelled_values
 INFO_LABELS = ("索引号", "主题分类", "发文机关", "成文日期", "标题", "发文字号", "发布日期", "文号")
 _LABEL_ALIASES = {"文号": "发文字号"}
 MIN_INFO_LABELS = 3
+MAX_NUMBER_LINE = 40  # characters: a longer line holding a number is a sentence citing it
 # A trailing title segment naming the site or its column, not the document.
 _SITE_WORDS = re.compile(
     r"(政府网|人民政府|门户网站|网站|部门文件|政策文件|部门动态|政策解读|新闻中心|新华网|人民网|央视网"
@@ -105,13 +106,17 @@ def read_gov_meta(tree: HtmlElement) -> GovMeta:
 def _number_line(pieces: list[str]) -> str | None:
     """The first piece that is a document number and little else (the 文号 line under the
     title, or a title that is the number: 工业和信息化部公告2026年第31号)."""
-    for piece in pieces:
-        if len(piece) > 40:
-            continue
-        number = normalise_number(piece)
-        if number and len(piece) <= len(number) + 4:
-            return number
-    return None
+    return next((n for piece in pieces if (n := number_only(piece))), None)
+
+
+def number_only(line: str) -> str | None:
+    """The document number a line consists of (give or take a few characters), or None: a
+    number standing alone is the page's own; one inside a sentence is a citation."""
+    line = line.strip()
+    if len(line) > MAX_NUMBER_LINE:
+        return None
+    number = normalise_number(line)
+    return number if number and len(line) <= len(number) + 4 else None
 
 
 def _take_info_table(tree: HtmlElement) -> dict[str, str]:
@@ -216,13 +221,8 @@ def document_number(gov: GovMeta, text: str) -> str | None:
         return normalise_number(stated) or " ".join(stated.split())
     if gov.number_line:
         return gov.number_line
-    head = text[:NUMBER_HEAD_CHARS].split("\n")
-    for line in head[:4]:  # the number line, not a citation deeper in the text
-        line = line.strip()
-        number = normalise_number(line)
-        if number and len(line) <= len(number) + 4:
-            return number
-    return None
+    head = text[:NUMBER_HEAD_CHARS].split("\n")[:4]  # under the title, not deeper in the text
+    return next((n for line in head if (n := number_only(line))), None)
 
 
 def issuer(gov: GovMeta, text: str) -> str | None:

@@ -187,7 +187,7 @@ def consultation_deadline(
     if stated:
         return stated[-1]
     for sentence in _sentences(text[:HEAD_CHARS]):
-        pattern = _ZH_DEADLINE if _has_cjk(sentence) else _EN_DEADLINE
+        pattern = _ZH_DEADLINE if has_cjk(sentence) else _EN_DEADLINE
         if not pattern.search(sentence) or _NOT_DEADLINE.search(sentence):
             continue
         found = find_dates(sentence, published)
@@ -211,5 +211,7 @@ def _sentences(text: str) -> Iterable[str]:
     return (s.strip() for s in _SENTENCES.split(text) if s.strip())
 
 
-def _has_cjk(text: str) -> bool:
+def has_cjk(text: str) -> bool:
+    """True when the text holds Chinese characters (choose the Chinese rules over the
+    English ones)."""
     return re.search(r"[\u4e00-\u9fff]", text) is not None

@@ -51,11 +51,14 @@ class BriefingQueries:
 
     @operation("read the briefing's items")
     def claimed_items(self, week: str) -> list[Any]:
-        """Rows of the items claimed by `week`'s briefing."""
+        """Rows of the items claimed by `week`'s briefing, each with `final_of_published`:
+        the date of the draft a final adopts (None otherwise)."""
         items, claimed = schema.items, schema.briefing_items
+        draft = items.alias("draft")
         query = (
-            select(items)
+            select(items, draft.c.published.label("final_of_published"))
             .join(claimed, claimed.c.item_id == items.c.id)
+            .outerjoin(draft, draft.c.url == items.c.final_of)
             .where(claimed.c.week == week)
         )
         with self.read() as conn:

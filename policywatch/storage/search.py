@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, and_, func, inspect, literal, or_, select, text
+from sqlalchemy import Connection, func, inspect, literal, or_, select, text
 from sqlalchemy.sql.elements import ColumnElement
 
 from policywatch.search import Query
@@ -97,7 +97,7 @@ def _filter_conditions(filters: SearchFilters) -> list[ColumnElement[bool]]:
         found.append(func.lower(items.c.region) == filters.region.lower())
     if filters.source:
         found.append(items.c.source_id == filters.source)
-    return [and_(*found)] if found else []
+    return found
 
 
 def _has_fts(conn: Connection) -> bool:

@@ -55,7 +55,10 @@ class ItemStatements:
         )
         self.insert_keys = _insert_or_nothing(dialect, buckets)
         refs = (items.c.id, items.c.url, items.c.title, items.c.issuer, items.c.published)
-        recent = or_(items.c.published >= bindparam("since"), items.c.published.is_(None))
+        recent = or_(
+            items.c.published.between(bindparam("since"), bindparam("until")),
+            items.c.published.is_(None),
+        )
         self.drafts_since = (
             select(*refs)
             .where(items.c.stage == "draft", live, recent)

@@ -223,7 +223,8 @@ class Store(BriefingQueries, SearchQueries):
         if final is None:
             return None
         since = (final.published or cand.first_seen.date()) - MAX_DRAFT_AGE
-        rows = conn.execute(self._sql.drafts_since, {"since": since})
+        until = final.published or date.max  # a draft is never newer than its final
+        rows = conn.execute(self._sql.drafts_since, {"since": since, "until": until})
         found = adopted_draft(final, [_ref(row) for row in rows])
         return found.url if found else None
 
@@ -234,7 +235,9 @@ class Store(BriefingQueries, SearchQueries):
         if draft is None:
             return
         since = draft.published or cand.first_seen.date()
-        for row in conn.execute(self._sql.unlinked_finals_since, {"since": since}).all():
+        until = draft.published + MAX_DRAFT_AGE if draft.published else date.max
+        window = {"since": since, "until": until}
+        for row in conn.execute(self._sql.unlinked_finals_since, window).all():
             if adopted_draft(_ref(row), [draft]):
                 conn.execute(self._sql.set_final_of, {"item": row.id, "draft": cand.url})
 
@@ -409,33 +412,19 @@ class Store(BriefingQueries, SearchQueries):
         """Drafts briefed (or to be briefed) by `week` whose comments are due after
         `closes_after`, deadline first; each with the week that first reported it."""
         items, claimed = schema.items, schema.briefing_items
-        first_week = func.coalesce(claimed.c.week, items.c.week).label("first_week")
+        first_week = func.coalesce(claimed.c.week, items.c.week)
         query = (
-            select(items, first_week)
+            select(items, first_week.label("first_week"))
             .outerjoin(claimed, claimed.c.item_id == items.c.id)
             .where(
                 items.c.status == "new",
                 items.c.consultation_deadline > closes_after,
-                func.coalesce(claimed.c.week, items.c.week) <= week,
+                first_week <= week,
             )
             .order_by(items.c.consultation_deadline, items.c.id)
         )
         with self.read() as conn:
             return list(conn.execute(query).mappings())
-
-    @operation("read drafts")
-    def published_dates(self, urls: Iterable[str]) -> dict[str, date | None]:
-        """Publication dates of stored items by URL (the drafts that finals adopt)."""
-        wanted = sorted(set(urls))
-        if not wanted:
-            return {}
-        query = select(schema.items.c.url, schema.items.c.published).where(
-            schema.items.c.url.in_(wanted)
-        )
-        with self.read() as conn:
-            return {row.url: row.published for row in conn.execute(query)}
-
-    # -- export ----------------------------------------------------------------------------
 
     @operation("export items")
     def export(self, *, week: str | None = None, since: date | None = None) -> list[dict[str, Any]]:
@@ -467,7 +456,7 @@ def item_dict(row: Any) -> dict[str, Any]:
         "url": row["url"],
         "source": row["source_id"],
         "title": row["title"],
-        "published": row["published"].isoformat() if row["published"] else None,
+        "published": _day(row["published"]),
         "first_seen": _iso(row["first_seen"]),
         "week": row["week"],
         "language": row["language"],
