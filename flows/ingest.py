@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+import logging
+from datetime import UTC, date, datetime
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
@@ -41,6 +42,7 @@ def ingest(
     `tags` keeps sources with any of those tags, `exclude_tags` drops them: per-tag
     deployments (`ingest-<tag>`) spread sources over workers.
     """
+    started = datetime.now(UTC)
     ctx = app.load_context()
     window = Window(since, until) if since or until else None
     run = app.new_run(ctx, window)
@@ -49,11 +51,15 @@ def ingest(
         chosen = select_sources(ctx.sources, sources, tags, exclude_tags)
         futures = [ingest_source_task.submit(s.id, run.run_id) for s in chosen]
         results = _collect(futures)
+        run.extractor.close()
+        # A backfill (a window) finds old news: alerts are for what the schedule finds.
+        sends = app.after_ingest(ctx, started) if window is None else []
     finally:
         _RUNS.pop(run.run_id, None)
         run.extractor.close()
         ctx.close()
     _report(results)
+    _report_sends(sends)
     return results
 
 
@@ -79,6 +85,16 @@ def select_sources(
         for s in cfg.enabled(ids or [])
         if (not wanted or wanted & set(s.tags)) and not unwanted & set(s.tags)
     )
+
+
+def _report_sends(sends: list[app.SendResult]) -> None:
+    """One log line per alert or notice recipient; failures as warnings (secrets masked)."""
+    logger = get_run_logger()
+    for send in sends:
+        level = logging.WARNING if send.status == "failed" else logging.INFO
+        logger.log(
+            level, "%s %s %s %s %s", send.kind, send.subject, send.status, send.recipient, send.note
+        )
 
 
 def _report(results: list[SourceResult]) -> None:

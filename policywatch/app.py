@@ -11,17 +11,21 @@ import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from policywatch import archive, briefing, mail, render
+from policywatch import archive, briefing, delivery, mail, render
 from policywatch.baseline import BaselineDoc, load_baseline
 from policywatch.classify import Lexicon, load_lexicon
 from policywatch.config import Settings, Source, SourcesFile, load_sources, settings_from_env
+from policywatch.delivery import Outbox, SendResult
+from policywatch.errors import ConfigError
 from policywatch.models import Briefing, SourceResult
 from policywatch.pipeline import Extractor, IngestRun, Window, ingest_source
 from policywatch.settings import mask_url
 from policywatch.storage import Store
+from policywatch.subscriptions import Profile, SubscriptionsFile, load_subscriptions
 
 log = logging.getLogger("policywatch")
 
@@ -35,6 +39,7 @@ class Context:
     lexicon: Lexicon
     baseline: tuple[BaselineDoc, ...]
     store: Store
+    subscriptions: SubscriptionsFile | None = None
 
     def close(self) -> None:
         self.store.close()
@@ -46,6 +51,7 @@ def load_context(settings: Settings | None = None) -> Context:
     sources = load_sources(settings.sources_path)
     lexicon = load_lexicon(settings.topics_path)
     baseline = load_baseline(settings.baseline_dir, builtin=settings.builtin_baseline)
+    subscriptions = _subscriptions(settings)
     log.info(
         "sources %s; database %s; baseline %d documents (%s)",
         settings.sources_path,
@@ -53,7 +59,22 @@ def load_context(settings: Settings | None = None) -> Context:
         len(baseline),
         _baseline_origin(settings),
     )
-    return Context(settings, sources, lexicon, baseline, Store.open(settings.db_url))
+    store = Store.open(settings.db_url)
+    return Context(settings, sources, lexicon, baseline, store, subscriptions)
+
+
+def _subscriptions(settings: Settings) -> SubscriptionsFile | None:
+    """The subscriptions file, if there is one; its profiles replace POLICYWATCH_MAIL_TO."""
+    if settings.subscriptions_path is None:
+        return None
+    subs = load_subscriptions(settings.subscriptions_path)
+    if subs.briefings and settings.smtp.mail_to:
+        log.warning(
+            "%s has briefing profiles: they replace POLICYWATCH_MAIL_TO (%s gets no briefing)",
+            settings.subscriptions_path,
+            ", ".join(settings.smtp.mail_to),
+        )
+    return subs
 
 
 def _baseline_origin(settings: Settings) -> str:
@@ -117,6 +138,7 @@ class BriefOutcome:
     eml: Path | None = None
     note: str = ""
     markdown: str = ""
+    deliveries: tuple[SendResult, ...] = ()  # per profile recipient, with a subscriptions file
 
 
 def brief(
@@ -126,21 +148,141 @@ def brief(
     send: bool = False,
     resend: bool = False,
     group_by: str = "topic",
+    profile: str | None = None,
 ) -> BriefOutcome:
     """Render and archive a week's briefing (default: the last complete week); with send, mail
-    it at most once (ledger). The week may be written in any case; ConfigError if invalid."""
+    it at most once (ledger), or with a subscriptions file send each profile's own briefing
+    once per recipient. The week may be written in any case; ConfigError if invalid."""
     tz = ctx.settings.timezone
     week = briefing.canonical_week(week or briefing.last_complete_week(tz))
     briefing.check_group_by(group_by)
+    profiles = _profiles(ctx, profile)
     briefing.claim_items(ctx.store, week, tz)
-    b = briefing.build_briefing(
-        ctx.store, week, ctx.sources.sources, group_by=group_by, timezone=tz
-    )
+    b = _build(ctx, week, group_by)
     html, text, markdown = render.render_html(b), render.render_text(b), render.render_markdown(b)
     paths = archive.write_briefing(ctx.settings.reports_dir, b, html, text, markdown)
+    if profiles:
+        return _brief_profiles(ctx, b, paths, markdown, profiles, send=send, resend=resend)
     if not send:
         return BriefOutcome(b, paths, False, note="not sent (--no-send)", markdown=markdown)
     return replace(_deliver(ctx, b, html, text, paths, resend), markdown=markdown)
+
+
+def _build(ctx: Context, week: str, group_by: str) -> Briefing:
+    return briefing.build_briefing(
+        ctx.store, week, ctx.sources.sources, group_by=group_by, timezone=ctx.settings.timezone
+    )
+
+
+def _profiles(ctx: Context, wanted: str | None) -> list[Profile]:
+    """The profiles to brief: the one asked for, or all; none without a subscriptions file."""
+    subs = ctx.subscriptions
+    if wanted is not None:
+        if subs is None:
+            raise ConfigError(
+                f"--profile {wanted}: no subscriptions file (create subscriptions.yaml in "
+                f"{ctx.settings.home} or set POLICYWATCH_SUBSCRIPTIONS)"
+            )
+        return [subs.profile(wanted)]
+    return list(subs.briefings) if subs else []
+
+
+def _brief_profiles(
+    ctx: Context,
+    b: Briefing,
+    paths: dict[str, Path],
+    markdown: str,
+    profiles: list[Profile],
+    *,
+    send: bool,
+    resend: bool,
+) -> BriefOutcome:
+    """Archive (and with send, deliver) each profile's briefing; retry earlier weeks' failures."""
+    results: list[SendResult] = []
+    for profile in profiles:
+        results += brief_profile(ctx, b, profile, send=send, resend=resend)
+        if send:
+            results += _retry_profile(ctx, b.week, profile, b.group_by)
+    note = _delivery_note(results) if send else "not sent (--no-send)"
+    sent = any(r.status == "sent" for r in results)
+    return BriefOutcome(b, paths, sent, note=note, markdown=markdown, deliveries=tuple(results))
+
+
+def brief_profile(
+    ctx: Context, base: Briefing, profile: Profile, *, send: bool, resend: bool = False
+) -> list[SendResult]:
+    """Archive the profile's view of `base` in reports/profiles/<id>/ and deliver it."""
+    tags = delivery.source_tags(ctx.sources.sources)
+    pb = delivery.profile_briefing(ctx.store, base, profile, tags)
+    html, text, md = render.render_html(pb), render.render_text(pb), render.render_markdown(pb)
+    folder = ctx.settings.reports_dir / "profiles" / profile.id
+    archive.write_briefing(folder, pb, html, text, md)
+    if not send:
+        return []
+    outbox = Outbox(ctx.store, ctx.settings.smtp, folder)
+    subject = delivery.profile_subject(pb.week, profile)
+    message = delivery.briefing_message(pb, html, text)
+    return outbox.deliver("briefing", subject, profile.to, message, pb.new_count, force=resend)
+
+
+def _retry_profile(ctx: Context, week: str, profile: Profile, group_by: str) -> list[SendResult]:
+    """Send earlier weeks' briefings of the profile to recipients that failed then."""
+    outbox = Outbox(ctx.store, ctx.settings.smtp, ctx.settings.reports_dir)
+    results: list[SendResult] = []
+    for earlier in delivery.retry_weeks(week):
+        subject = delivery.profile_subject(earlier, profile)
+        if ctx.store.sends([subject]) and outbox.pending("briefing", subject, profile.to):
+            results += brief_profile(ctx, _build(ctx, earlier, group_by), profile, send=True)
+    return results
+
+
+def _delivery_note(results: list[SendResult]) -> str:
+    """'china-desk: sent to a@x; failed json://…: reason' — one clause per recipient."""
+    if not results:
+        return "no recipients"
+    return "; ".join(
+        f"{r.subject} {r.status} {r.recipient}" + (f" ({r.note})" if r.note else "")
+        for r in results
+    )
+
+
+def delivery_rows(store: Store) -> list[dict[str, Any]]:
+    """Every delivery, oldest first: the POLICYWATCH_MAIL_TO ledger (kind `briefing`, subject
+    the week) and the subscriptions ledger (profiles, alerts, notices), one row per recipient."""
+    rows = [_ledger_row("briefing", r["week"], r["recipients"], r) for r in store.deliveries()] + [
+        _ledger_row(r["kind"], r["subject"], r["recipient"], r) for r in store.sends()
+    ]
+    return sorted(rows, key=lambda r: (r["attempted_at"] or "", r["subject"]))
+
+
+def _ledger_row(kind: str, subject: str, recipient: str, row: dict[str, Any]) -> dict[str, Any]:
+    from policywatch.subscriptions import mask_recipient
+
+    def iso(value: Any) -> str | None:
+        return archive.aware(value).isoformat(timespec="seconds") if value else None
+
+    return {
+        "kind": kind,
+        "subject": subject,
+        "recipient": mask_recipient(recipient),
+        "status": row["status"],
+        "items": row["item_count"],
+        "attempted_at": iso(row["attempted_at"]),
+        "sent_at": iso(row["sent_at"]),
+        "error": row["error"],
+    }
+
+
+def after_ingest(ctx: Context, run_started: datetime) -> list[SendResult]:
+    """Alert rules and source-failure notices, after an ingest run (none without a file)."""
+    subs = ctx.subscriptions
+    if subs is None:
+        return []
+    outbox = Outbox(ctx.store, ctx.settings.smtp, ctx.settings.reports_dir / "alerts")
+    sources = ctx.sources.sources
+    return delivery.run_alerts(outbox, subs, sources, run_started) + delivery.notify_failing(
+        outbox, subs, sources
+    )
 
 
 def _deliver(

@@ -7,21 +7,19 @@ data goes to stdout, logs and progress to stderr.
 from __future__ import annotations
 
 import atexit
-import csv
 import gc
-import io
-import json
 import logging
 import os
 import sys
 from datetime import date
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from policywatch.cli_delivery import alerts_app, deliveries
 from policywatch.errors import ConfigError, PolicywatchError
+from policywatch.formats import Format, TableFormat, format_rows
 from policywatch.models import GroupBy, ItemStatus
 
 app = typer.Typer(
@@ -37,6 +35,8 @@ db_app = typer.Typer(no_args_is_help=True, help="Database maintenance.")
 app.add_typer(sources_app, name="sources")
 app.add_typer(baseline_app, name="baseline")
 app.add_typer(db_app, name="db")
+app.add_typer(alerts_app, name="alerts")
+app.command("deliveries")(deliveries)
 
 
 def _version(value: bool) -> None:
@@ -58,12 +58,6 @@ def _root(
     ] = False,
 ) -> None:
     """Monitor AI-policy announcements and email a weekly briefing."""
-
-
-class Format(StrEnum):
-    json = "json"
-    jsonl = "jsonl"
-    csv = "csv"
 
 
 def main() -> None:
@@ -203,26 +197,7 @@ def items(
             row.pop("explain", None)
         if not text:
             row.pop("text", None)
-    sys.stdout.write(_format_rows(rows, fmt))
-
-
-def _format_rows(rows: list[dict[str, Any]], fmt: Format) -> str:
-    if fmt is Format.json:
-        return json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
-    if fmt is Format.jsonl:
-        return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
-    out = io.StringIO()
-    if rows:
-        writer = csv.DictWriter(out, fieldnames=list(rows[0]))
-        writer.writeheader()
-        for row in rows:
-            writer.writerow(
-                {
-                    k: json.dumps(v, ensure_ascii=False) if isinstance(v, list) else v
-                    for k, v in row.items()
-                }
-            )
-    return out.getvalue()
+    sys.stdout.write(format_rows(rows, fmt))
 
 
 def _week_option(value: str | None) -> str | None:
@@ -353,18 +328,27 @@ def brief(
     group_by: Annotated[GroupBy, typer.Option(help="Group entries by topic or region.")] = (
         GroupBy.topic
     ),
+    profile: Annotated[
+        str | None, typer.Option(help="Only this briefing profile of subscriptions.yaml.")
+    ] = None,
 ) -> None:
-    """Render and archive a week's briefing; with --send, email it at most once."""
+    """Render and archive a week's briefing; with --send, email it at most once (with a
+    subscriptions file: each profile's briefing, once per recipient)."""
     from policywatch import app as lib
 
     ctx = lib.load_context()
     try:
-        outcome = lib.brief(ctx, week, send=send, resend=resend, group_by=group_by)
+        outcome = lib.brief(ctx, week, send=send, resend=resend, group_by=group_by, profile=profile)
     finally:
         ctx.close()
     b = outcome.briefing
     typer.echo(f"{b.week}: {b.new_count} new items -> {outcome.paths['html']}", err=True)
-    typer.echo(outcome.note, err=True)
+    if not outcome.deliveries:
+        typer.echo(outcome.note, err=True)
+    for sent in outcome.deliveries:
+        typer.echo(f"{sent.subject}: {sent.status} {sent.recipient} {sent.note}".rstrip(), err=True)
+    if any(sent.status == "failed" for sent in outcome.deliveries):
+        raise typer.Exit(1)  # recorded, and retried by the next `brief --send`
 
 
 @app.command()
@@ -380,7 +364,7 @@ def run(
 ) -> None:
     """The weekly main job: ingest every source, then brief and send the week."""
     _echo_results(run_ingest_flow())
-    brief(week=week, send=send, resend=False, group_by=group_by)
+    brief(week=week, send=send, resend=False, group_by=group_by, profile=None)
 
 
 def run_ingest_flow(sources: list[str] | None = None) -> list[Any]:
@@ -455,13 +439,6 @@ def backfill(
     )
 
 
-class SearchFormat(StrEnum):
-    table = "table"
-    json = "json"
-    jsonl = "jsonl"
-    csv = "csv"
-
-
 @app.command()
 def search(
     query: Annotated[str, typer.Argument(help='Words, "a phrase", -excluded, a OR b.')],
@@ -475,8 +452,8 @@ def search(
     topic: Annotated[str | None, typer.Option(help="Only items with this topic.")] = None,
     region: Annotated[str | None, typer.Option(help="Only items of this region.")] = None,
     source: Annotated[str | None, typer.Option(help="Only items of this source id.")] = None,
-    fmt: Annotated[SearchFormat, typer.Option("--format", help="Output format.")] = (
-        SearchFormat.table
+    fmt: Annotated[TableFormat, typer.Option("--format", help="Output format.")] = (
+        TableFormat.table
     ),
     limit: Annotated[int, typer.Option(min=1, help="Show at most this many.")] = 20,
 ) -> None:
@@ -504,10 +481,10 @@ def search(
     finally:
         store.close()
     rows = [h.as_dict() for h in hits[:limit]]
-    if fmt is SearchFormat.table:
+    if fmt is TableFormat.table:
         sys.stdout.write(_search_table(rows, len(hits)))
     else:
-        sys.stdout.write(_format_rows(rows, Format(fmt.value)))
+        sys.stdout.write(format_rows(rows, Format(fmt.value)))
 
 
 def _search_table(rows: list[dict[str, Any]], total: int) -> str:

@@ -139,14 +139,19 @@ def load_sources(path: str | Path) -> SourcesFile:
 
 
 def _load(path: Path) -> SourcesFile:
+    data, node = read_yaml(path, "POLICYWATCH_SOURCES")
+    return _validate(path, data, node)
+
+
+def read_yaml(path: Path, variable: str) -> tuple[Any, Any]:
+    """The parsed YAML of a configuration file and its node tree (for line numbers); a
+    ConfigError naming the file, and the variable that points at it, otherwise."""
     try:
         raw_text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(
-            f"{path}: file not found (set POLICYWATCH_SOURCES or create it)"
-        ) from None
+        raise ConfigError(f"{path}: file not found (set {variable} or create it)") from None
     except IsADirectoryError:
-        raise ConfigError(f"{path}: is a directory (point POLICYWATCH_SOURCES at a file)") from None
+        raise ConfigError(f"{path}: is a directory (point {variable} at a file)") from None
     except UnicodeDecodeError as exc:
         raise ConfigError(
             f"{path}: not UTF-8 text (byte {exc.start}: {exc.reason}; save the file as UTF-8)"
@@ -155,8 +160,7 @@ def _load(path: Path) -> SourcesFile:
         raise ConfigError(
             f"{path}: cannot read ({exc.strerror or exc}; check permissions)"
         ) from None
-    data, node = _parse_yaml(path, raw_text)
-    return _validate(path, data, node)
+    return _parse_yaml(path, raw_text)
 
 
 def _parse_yaml(path: Path, raw_text: str) -> tuple[Any, Any]:
@@ -198,7 +202,7 @@ def _check_duplicate_keys(path: Path, node: Any) -> None:
             stack.extend(current.value)
 
 
-def _line_of(node: Any, loc: list[Any]) -> int | None:
+def line_of(node: Any, loc: list[Any]) -> int | None:
     """1-based line of the deepest YAML node on the path `loc` (keys and list indexes)."""
     line = None
     for part in loc:
@@ -233,17 +237,26 @@ def _validate(path: Path, data: Any, node: Any) -> SourcesFile:
 
 def _describe(path: Path, data: dict[str, Any], node: Any, exc: ValidationError) -> str:
     """Turn pydantic's first error into one line: file:line: source 'x': field 'y': message."""
+    return describe_error(path, data, node, exc, {"sources": "source"})
+
+
+def describe_error(
+    path: Path, data: dict[str, Any], node: Any, exc: ValidationError, lists: dict[str, str]
+) -> str:
+    """pydantic's first error as one line: file:line: <noun> 'id': field 'y': message, where
+    `lists` maps each top-level list key to the noun of its entries."""
     err = exc.errors()[0]
     loc = list(err["loc"])
-    line = _line_of(node, loc)
+    line = line_of(node, loc)
     where = f"{path}:{line}" if line else str(path)
     subject = ""
-    if loc[:1] == ["sources"] and len(loc) >= 2 and isinstance(loc[1], int):
+    noun = lists.get(str(loc[0])) if loc else None
+    if noun and len(loc) >= 2 and isinstance(loc[1], int):
         index = loc[1]
-        entries = data.get("sources")
+        entries = data.get(str(loc[0]))
         entry = entries[index] if isinstance(entries, list) and index < len(entries) else None
         sid = entry.get("id") if isinstance(entry, dict) else None
-        subject = f"source {sid!r}: " if sid else f"source #{index + 1}: "
+        subject = f"{noun} {sid!r}: " if sid else f"{noun} #{index + 1}: "
         loc = loc[2:]
     field = ".".join(str(p) for p in loc)
     return f"{where}: {subject}{_field_message(field, err)}"
@@ -297,7 +310,7 @@ def _check_unique(path: Path, parsed: SourcesFile, node: Any) -> None:
     seen: dict[str, int] = {}
     for index, source in enumerate(parsed.sources):
         if source.id in seen:
-            line = _line_of(node, ["sources", index]) or "?"
+            line = line_of(node, ["sources", index]) or "?"
             raise ConfigError(
                 f"{path}:{line}: source {source.id!r}: duplicate id (also at source "
                 f"#{seen[source.id] + 1}; ids must be unique, rename one)"

@@ -45,3 +45,7 @@ class StoreError(PolicywatchError):
 
 class MailError(PolicywatchError):
     """The briefing email could not be built or sent."""
+
+
+class ChannelError(PolicywatchError):
+    """A message could not be sent through an apprise channel (webhook, chat service)."""

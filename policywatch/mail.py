@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import smtplib
 import ssl
+from datetime import UTC, datetime
 from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -30,9 +31,11 @@ def header_safe(value: str) -> str:
 
 
 def subject_for(b: Briefing) -> str:
-    """'AI policy briefing · 2026-W47 · 12 new' (or '· nothing new')."""
+    """'AI policy briefing · 2026-W47 · 12 new' (or '· nothing new'); a profile's briefing
+    names the profile: 'AI policy briefing · China desk · 2026-W47 · 3 new'."""
     count = f"{b.new_count} new" if b.new_count else "nothing new"
-    return header_safe(f"{LIST_NAME} · {b.week} · {count}")
+    profile = f" · {b.profile}" if b.profile else ""
+    return header_safe(f"{LIST_NAME}{profile} · {b.week} · {count}")
 
 
 def _address(value: str, field: str) -> Address:
@@ -48,10 +51,10 @@ def _address(value: str, field: str) -> Address:
     return parsed
 
 
-def _message_id(b: Briefing, sender: Address, message_id: str | None) -> str:
+def _message_id(key: str, sender: Address, message_id: str | None) -> str:
     """The given Message-ID (cleaned, in angle brackets) or a fresh one on the sender's domain."""
     if message_id is None:
-        return make_msgid(idstring=header_safe(b.week), domain=sender.domain)
+        return make_msgid(idstring=header_safe(key), domain=sender.domain)
     inner = header_safe(message_id).strip("<>").replace(" ", "")
     if not inner or "@" not in inner or any(c in inner for c in "<>"):
         raise MailError(f"invalid Message-ID {message_id!r}: expected <local@domain>")
@@ -67,21 +70,39 @@ def build_message(
     message_id: str | None = None,
 ) -> EmailMessage:
     """A multipart/alternative email (text first, HTML second) with list and auto headers."""
+    msg = build_simple_message(subject_for(b), text, html, smtp, b.week, message_id=message_id)
+    msg.replace_header("Date", format_datetime(aware(b.generated_at)))
+    return msg
+
+
+def build_simple_message(
+    subject: str,
+    text: str,
+    html: str | None,
+    smtp: SmtpSettings,
+    week_or_key: str,
+    *,
+    message_id: str | None = None,
+) -> EmailMessage:
+    """An email with the list and auto headers: plain text, plus HTML as the alternative when
+    given. Alerts and notices use it with a key for the deterministic Message-ID."""
     sender = _address(smtp.mail_from, "mail_from")
     recipients = [_address(a, "mail_to") for a in smtp.mail_to]
     msg = EmailMessage(policy=policy.SMTP)
-    msg["Subject"] = subject_for(b)
+    msg["Subject"] = header_safe(subject)
     msg["From"] = sender
     msg["To"] = recipients or sender
-    msg["Date"] = format_datetime(aware(b.generated_at))
-    msg["Message-ID"] = _message_id(b, sender, message_id)
+    msg["Date"] = format_datetime(datetime.now(UTC))
+    msg["Message-ID"] = _message_id(week_or_key, sender, message_id)
     msg["List-Id"] = f"{LIST_NAME} <briefing.{sender.domain}>"
     msg["List-Unsubscribe"] = f"<mailto:{sender.addr_spec}?subject=unsubscribe>"
     msg["Auto-Submitted"] = "auto-generated"
     msg["X-Auto-Response-Suppress"] = "All"
-    msg["X-Policywatch-Week"] = header_safe(b.week)
+    if WEEK.match(week_or_key):
+        msg["X-Policywatch-Week"] = header_safe(week_or_key)
     msg.set_content(text, subtype="plain", charset="utf-8")
-    msg.add_alternative(html, subtype="html", charset="utf-8")
+    if html is not None:
+        msg.add_alternative(html, subtype="html", charset="utf-8")
     return msg
 
 

@@ -156,6 +156,7 @@ class Briefing:
     unhealthy: tuple[SourceHealth, ...] = ()
     group_by: str = "topic"  # "topic" or "region"
     consultations: tuple[Consultation, ...] = ()  # open for comment after the week, by deadline
+    profile: str | None = None  # the subscription profile's name, when it is one
 
     @property
     def new_count(self) -> int:

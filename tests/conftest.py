@@ -14,6 +14,7 @@ os.environ.setdefault("POLICYWATCH_SOURCE_RETRY_DELAY", "0")
 
 from pg import pg_url  # noqa: F401
 from smtp_server import smtp_server  # noqa: F401  (re-exported fixture)
+from webhook_server import webhook  # noqa: F401  (re-exported fixture)
 
 from policywatch.demo.server import SiteServer
 

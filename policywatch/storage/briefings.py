@@ -142,10 +142,16 @@ class BriefingQueries:
 
 
 def _week_sent(conn: Connection, week: str) -> bool:
-    query = select(func.count()).where(
+    """Whether week's briefing went to anyone: the legacy list, or a subscription profile
+    (its ledger subject is `week/profile`). A sent week claims no more items."""
+    legacy = select(func.count()).where(
         schema.briefings.c.week == week, schema.briefings.c.status == "sent"
     )
-    return bool(conn.execute(query).scalar())
+    table = schema.deliveries
+    profiles = select(func.count()).where(
+        table.c.kind == "briefing", table.c.status == "sent", table.c.subject.like(f"{week}/%")
+    )
+    return bool(conn.execute(legacy).scalar() or conn.execute(profiles).scalar())
 
 
 def _ledger_row(week: str, recipients: str) -> Any:

@@ -134,3 +134,43 @@ briefing_items = Table(
     Column("week", String(8), nullable=False),
 )
 Index("ix_briefing_items_week", briefing_items.c.week)
+
+# Revision 0006: delivery to subscriptions (profiles, alert rules, source-failure notices).
+# One row per (kind, subject, recipient): a profile's week, an alert batch or a failure streak,
+# to one recipient (an email list or an apprise URL as written, `${VAR}` unexpanded).
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(16), nullable=False),  # briefing | alert | source_failing
+    Column("subject", String(255), nullable=False),  # e.g. 2026-W47/china-desk
+    Column("recipient", Text, nullable=False),
+    Column("status", String(16), nullable=False),  # sending | sent | failed
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("item_count", Integer, nullable=False, default=0),
+    Column("attempted_at", DateTime(timezone=True), nullable=False),
+    Column("sent_at", DateTime(timezone=True), nullable=True),
+    Column("error", Text, nullable=True),
+    UniqueConstraint("kind", "subject", "recipient", name="uq_deliveries_kind_subject_recipient"),
+)
+
+# Which stories each alert rule has taken into which batch: a story is alerted once per rule.
+alert_claims = Table(
+    "alert_claims",
+    metadata,
+    Column("rule_id", String(64), nullable=False),
+    Column("story_id", Integer, nullable=False),
+    Column("batch", String(64), nullable=False),
+    Column("claimed_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("rule_id", "story_id", name="pk_alert_claims"),
+)
+Index("ix_alert_claims_batch", alert_claims.c.batch)
+
+# When each alert rule was first seen: it alerts on stories first seen from then on, not on
+# the whole history.
+alert_rules = Table(
+    "alert_rules",
+    metadata,
+    Column("rule_id", String(64), primary_key=True),
+    Column("since", DateTime(timezone=True), nullable=False),
+)

@@ -33,6 +33,7 @@ from policywatch.instruments import DRAFT, FINAL, other_stage
 from policywatch.models import Article, Relevance, SourceResult, Validators
 from policywatch.storage import migrations, schema
 from policywatch.storage.briefings import BriefingQueries
+from policywatch.storage.deliveries import DeliveryQueries
 from policywatch.storage.errors import operation
 from policywatch.storage.search import SearchQueries
 from policywatch.storage.statements import ItemStatements
@@ -95,7 +96,7 @@ class _PreparedCache:
         return prepared
 
 
-class Store(BriefingQueries, SearchQueries):
+class Store(BriefingQueries, DeliveryQueries, SearchQueries):
     """The policywatch database. Create with Store.open(url)."""
 
     def __init__(self, engine: Engine) -> None:
