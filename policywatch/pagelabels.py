@@ -13,6 +13,7 @@ from policywatch.dates import find_dates
 # A label piece, by the info key its value is stored under.
 LABELS = {
     "publication date": "发布日期",
+    "publication": "发布日期",
     "published": "发布日期",
     "date published": "发布日期",
     "发布时间": "发布日期",
@@ -28,7 +29,8 @@ LABELS = {
     "作者": "author",
 }
 _INLINE = re.compile(
-    r"\b(?P<label>Date Published|Publication date|Published by|Issued by|Published|Status)"
+    r"\b(?P<label>Date Published|Publication date|Publication|Published by|Issued by|Published"
+    r"|Status)"
     r"(?::\s*|\s+(?=[A-Z0-9]))(?P<value>[^·|;]{2,80}?)\s*(?=[·|;]|$)"
 )
 MAX_PIECES = 600  # text nodes read from the top of the body (labels sit there)

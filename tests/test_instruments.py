@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 import pytest
 from pg import db_url  # noqa: F401
 
-from policywatch.adoption import instrument_key
+from policywatch.adoption import follows_consultation, instrument_key
 from policywatch.briefing import build_briefing, claim_items
 from policywatch.dedupe import fingerprint
 from policywatch.extract import extract_article
@@ -166,6 +166,51 @@ def test_final_links_the_draft_it_adopts_in_either_order(store: Store, order: st
     assert rows[other.url]["final_of"] is None  # same issuer and week, another instrument
     assert rows[draft.url]["consultation_deadline"] == "2026-10-25"
     assert rows[draft.url]["stage"] == "draft" and rows[final.url]["stage"] == "final"
+
+
+RENAMED_TITLE = "关于印发《人工智能生成合成内容标识管理规定》的通知"
+
+
+def renamed_final(url: str, evidence: str) -> Candidate:
+    """A final whose name changed on adoption, with or without text saying it was consulted on."""
+    html = zh_page(
+        RENAMED_TITLE,
+        f"<p>{evidence}现将《人工智能生成合成内容标识管理规定》印发给你们，请认真贯彻执行。</p>",
+        pubdate="2026-12-01 09:00:00",
+    )
+    return candidate(url, html, "2026-W49")
+
+
+@pytest.mark.parametrize("order", ["draft first", "final first"])
+def test_renamed_final_links_only_when_its_text_says_it_was_consulted_on(
+    store: Store, order: str
+) -> None:
+    draft = candidate("https://www.cac.gov.cn/d.htm", DRAFT_HTML, "2026-W38")
+    consulted = renamed_final(
+        "https://www.cac.gov.cn/r1.htm", "在前期广泛征求意见的基础上，我办修改形成本规定。"
+    )
+    silent = renamed_final("https://www.cac.gov.cn/r2.htm", "为规范标识活动，")
+    finals = [consulted, silent]
+    for batch in [[draft], finals] if order == "draft first" else [finals, [draft]]:
+        store.add(batch)
+    rows = {r["url"]: r for r in store.export()}
+    assert rows[consulted.url]["final_of"] == draft.url
+    assert rows[silent.url]["final_of"] is None  # similar name, no word of a consultation
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("在广泛征求意见的基础上，形成本办法。", True),
+        ("The Code was revised following the public consultation.", True),
+        ("Compared to the draft, the final guidance narrows the scope.", True),
+        ("Responses to that consultation will be published later.", False),
+        ("Those who responded to the consultation on data access", False),
+        ("现就《办法》公开征求意见，截止时间为12月10日。", False),
+    ],
+)
+def test_consultation_evidence_phrases(text: str, expected: bool) -> None:
+    assert follows_consultation(text) is expected
 
 
 TOPIC_BODIES = {

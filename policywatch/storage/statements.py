@@ -68,6 +68,7 @@ class ItemStatements:
         self.unlinked_finals_since = select(*refs).where(
             items.c.stage == "final", items.c.final_of.is_(None), live, recent
         )
+        self.text_of = select(items.c.text).where(items.c.id == bindparam("item"))
         self.set_final_of = (
             update(items).where(items.c.id == bindparam("item")).values(final_of=bindparam("draft"))
         )

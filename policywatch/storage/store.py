@@ -16,7 +16,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,13 @@ from sqlalchemy import Connection, Engine, create_engine, event, func, select, t
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
-from policywatch.adoption import MAX_DRAFT_AGE, DraftRef, adopted_draft
+from policywatch.adoption import (
+    MAX_DRAFT_AGE,
+    DraftRef,
+    adopted_draft,
+    follows_consultation,
+    renamed_instrument,
+)
 from policywatch.dedupe import Fingerprint, Prepared, compare, prepare
 from policywatch.errors import StoreError
 from policywatch.instruments import DRAFT, FINAL, other_stage
@@ -239,7 +245,11 @@ class Store(BriefingQueries, DeliveryQueries, SearchQueries):
         until = draft.published + MAX_DRAFT_AGE if draft.published else date.max
         window = {"since": since, "until": until}
         for row in conn.execute(self._sql.unlinked_finals_since, window).all():
-            if adopted_draft(_ref(row), [draft]):
+            final = _ref(row)
+            if renamed_instrument(final.title, draft.title):  # the text decides (few rows)
+                text = conn.execute(self._sql.text_of, {"item": row.id}).scalar() or ""
+                final = replace(final, consulted=follows_consultation(text))
+            if adopted_draft(final, [draft]):
                 conn.execute(self._sql.set_final_of, {"item": row.id, "draft": cand.url})
 
     def _index_item(
@@ -485,7 +495,8 @@ def _instrument_ref(cand: Candidate, stage: str) -> DraftRef | None:
     art = cand.article
     if art is None or art.stage != stage:
         return None
-    return DraftRef(cand.url, art.title, art.issuer, art.published)
+    consulted = stage == FINAL and follows_consultation(art.text)
+    return DraftRef(cand.url, art.title, art.issuer, art.published, consulted)
 
 
 def _ref(row: Any) -> DraftRef:
