@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from policywatch import archive_pages
+from policywatch.archive_pages import ArchivedItem
 from policywatch.errors import StoreError
 from policywatch.models import Briefing
 from policywatch.render import ENV, clean, counted, date_range, week_heading
@@ -40,6 +42,7 @@ class ArchivedBriefing:
     new_count: int
     sources_checked: int
     titles: tuple[str, ...]
+    items: tuple[ArchivedItem, ...] = ()  # every briefed item (none in older sidecars)
 
 
 def write_briefing(
@@ -94,6 +97,7 @@ def _sidecar(b: Briefing) -> dict[str, object]:
         "off_topic_filtered": b.off_topic_filtered,
         "failed_sources": len(b.unhealthy),
         "titles": [clean(e.title) for e in b.entries[:_TOP_TITLES]],
+        "items": [archive_pages.item_record(e) for e in b.entries],
     }
 
 
@@ -126,15 +130,18 @@ def _load_sidecar(path: Path) -> ArchivedBriefing:
         new_count=int(data["new_count"]),
         sources_checked=int(data.get("sources_checked", 0)),
         titles=tuple(clean(t) for t in data.get("titles", [])),
+        items=archive_pages.parse_items(path.stem, data.get("items")),
     )
 
 
 def rebuild_index(reports_dir: Path) -> dict[str, Path]:
-    """Rewrite reports/index.html and reports/feed.xml from the briefings on disk."""
+    """Rewrite reports/index.html and reports/feed.xml from the briefings on disk, and the
+    topic, region, search and trends pages (archive_pages)."""
     archive = read_archive(reports_dir)
     index, feed = reports_dir / "index.html", reports_dir / "feed.xml"
     rows = [(a, week_heading(a.week), date_range(a.start, a.end)) for a in archive]
-    atomic_write(index, ENV.get_template("index.html").render(rows=rows))
+    nav = archive_pages.write_site(reports_dir, archive)
+    atomic_write(index, ENV.get_template("index.html").render(rows=rows, nav=nav))
     atomic_write(feed, render_feed(archive))
     return {"index": index, "feed": feed}
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 
 from policywatch.models import Briefing, BriefingEntry, SourceHealth
+from policywatch.trends import Trends, compute, window
 
 LONG_URL = (
     "https://digital-strategy.ec.europa.eu/en/library/"
@@ -159,3 +160,51 @@ def empty_briefing(**changes: object) -> Briefing:
     base: dict[str, object] = {"entries": (), "unhealthy": (), "duplicates_filtered": 4}
     base.update(changes)
     return sample_briefing(**base)
+
+
+HISTORY = (  # (title, topics, region) cycled through the weeks before week 47
+    ("重庆市印发《算力券管理办法（试行）》", ("funding",), "Chongqing"),
+    ("UK launches compute vouchers for AI start-ups", ("funding", "strategy"), "UK"),
+    ("上海发布智能算力基础设施三年行动方案", ("strategy",), "Shanghai"),
+    ("Commission opens consultation on AI Act codes of practice", ("regulation",), "EU"),
+    ("NIST publishes draft profile for generative AI risk management", ("standards",), "US"),
+)
+
+
+def history_week(n: int) -> Briefing:
+    """Week n of 2026 with two items from HISTORY (n mod 5 picks them), for archive tests."""
+    start = date.fromisocalendar(2026, n, 1)
+    entries = tuple(
+        BriefingEntry(
+            item_id=1000 + 10 * n + k,
+            title=f"{title} ({n})",
+            url=f"https://example.gov/2026/w{n}/{k}",
+            source_name="Example source",
+            published=date.fromisocalendar(2026, n, 2 + k),
+            region=region,
+            topics=topics,
+            summary=f"Week {n} item {k}: {title}.",
+        )
+        for k, (title, topics, region) in enumerate(
+            (HISTORY[n % len(HISTORY)], HISTORY[(n + 1) % len(HISTORY)])
+        )
+    )
+    sent = datetime.combine(start + timedelta(days=7), time(7), UTC)
+    week = f"2026-W{n:02d}"
+    return sample_briefing(
+        week=week, start=start, end=start + timedelta(days=6), generated_at=sent, entries=entries
+    )
+
+
+def archive_briefings() -> list[Briefing]:
+    """Weeks 38-46 from HISTORY, then the sample week 47 (three regulation items)."""
+    return [*(history_week(n) for n in range(38, 47)), sample_briefing()]
+
+
+def sample_trends(rising: int = 0) -> Trends:
+    """The trends of archive_briefings() as build_briefing computes them for week 47, with
+    `rising` more regulation items this week (6 or more make the header name it)."""
+    weeks = window("2026-W47")
+    records = [(b.week, e.topics, e.region) for b in archive_briefings() for e in b.entries]
+    extra = [("2026-W47", ("regulation",), "EU")] * rising
+    return compute(weeks, records + extra)

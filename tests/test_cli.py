@@ -83,6 +83,8 @@ def test_week_in_any_case_is_one_week_and_bad_grouping_fails_first(
     assert sorted(p.name for p in (stored / "reports").glob("*.html")) == [
         f"{week}.html",
         "index.html",
+        "search.html",
+        "trends.html",
     ]
     bad = run_cli("run", "--group-by", "regoin", "--no-send")
     assert bad.returncode == 2 and "'regoin' is not one of" in bad.stderr, bad.stderr

@@ -6,7 +6,8 @@ text element is visible and inside the viewport. Headless Chromium never makes a
 than 500px (--window-size=375,800 still lays out at 500px), so the copy is shown in an iframe
 of exactly the tested width inside a wrapper page, and the script reports to the wrapper, which
 --dump-dom prints. Screenshots go to tests/artifacts/ (git-ignored). Skipped without Chromium,
-unless CI=true, where a missing browser is a failure.
+unless CI=true, where a missing browser is a failure. The archive's topic, region and trends
+pages are measured the same way; its search page is opened from file:// with ?q=.
 """
 
 from __future__ import annotations
@@ -20,12 +21,20 @@ import subprocess
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
-from briefing_samples import empty_briefing, sample_briefing, sample_entries
+from briefing_samples import (
+    archive_briefings,
+    empty_briefing,
+    sample_briefing,
+    sample_entries,
+    sample_trends,
+)
 
+from policywatch.archive import write_briefing
 from policywatch.models import Briefing
-from policywatch.render import render_html
+from policywatch.render import render_html, render_markdown, render_text
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 PHONE, DESKTOP = 375, 1280
@@ -132,6 +141,11 @@ def _check(chromium: str, b: Briefing, name: str, tmp: Path) -> dict[int, dict[s
     """Measure and screenshot the rendered briefing at both widths."""
     html = render_html(b)
     assert "<script" not in html.lower()
+    return _check_html(chromium, html, name, tmp)
+
+
+def _check_html(chromium: str, html: str, name: str, tmp: Path) -> dict[int, dict[str, Any]]:
+    """Measure and screenshot a page (its CSS inline, its text in `.container`) at both widths."""
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / f"{name}.html").write_text(html, encoding="utf-8")
     measured = html.replace("</body>", MEASURE + "</body>")
@@ -176,7 +190,7 @@ def _stress_briefing() -> Briefing:
             for i in range(8)
         ),
     )
-    return sample_briefing(entries=(*base, unbreakable, crowded))
+    return sample_briefing(entries=(*base, unbreakable, crowded), trends=sample_trends(rising=6))
 
 
 def test_briefing_fits_phone_and_desktop(chromium: str, tmp_path: Path) -> None:
@@ -192,3 +206,58 @@ def test_empty_week_fits_phone_and_desktop(chromium: str, tmp_path: Path) -> Non
     results = _check(chromium, empty_briefing(), "briefing-empty", tmp_path)
     for width, result in results.items():
         _assert_fits(result, width)
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """reports/ after briefing weeks 38-47 (the archive pages are rebuilt with each)."""
+    reports = tmp_path_factory.mktemp("archive") / "reports"
+    for b in archive_briefings():
+        write_briefing(reports, b, render_html(b), render_text(b), render_markdown(b))
+    return reports
+
+
+def _search(chromium: str, archive: Path, tmp: Path, query: str) -> tuple[str, list[str]]:
+    """Open search.html?q=query from file:// and return the status line and result titles."""
+    url = f"{(archive / 'search.html').as_uri()}?q={quote(query)}"
+    dom = _run(chromium, tmp, ["--window-size=1280,900", "--dump-dom", url])
+    status = re.search(r'<p id="status"[^>]*>([^<]*)</p>', dom)
+    assert status, f"no status line; DOM starts: {dom[:300]!r}"
+    titles = re.findall(r'<h3 class="item-title">(.*?)</h3>', dom)
+    return status.group(1), [htmllib.unescape(re.sub(r"<[^>]+>", "", t)) for t in titles]
+
+
+def test_archive_search_finds_chinese_and_english_from_file_urls(
+    chromium: str, archive: Path, tmp_path: Path
+) -> None:
+    status, titles = _search(chromium, archive, tmp_path, "算力")
+    expected = [e for b in archive_briefings() for e in b.entries if "算力" in e.title]
+    assert status == f"{len(expected)} matches" and len(titles) == len(expected)
+    assert all("算力" in t for t in titles) and titles[0].endswith("(46)")  # newest first
+    status, titles = _search(chromium, archive, tmp_path, "COMPUTE Vouchers -w44")
+    assert titles and all(t.startswith("UK launches compute vouchers") for t in titles)
+    assert status == f"{len(titles)} matches"
+    status, titles = _search(chromium, archive, tmp_path, "标识 OR labelling")
+    assert titles == ["国家网信办发布《人工智能生成合成内容标识办法》实施指引"]
+    status, titles = _search(chromium, archive, tmp_path, "算力 Brussels")
+    assert (status, titles) == ("No briefed item matches.", [])
+    shot = ARTIFACTS / "archive-search-1280.png"
+    ARTIFACTS.mkdir(exist_ok=True)
+    url = f"{(archive / 'search.html').as_uri()}?q={quote('算力')}"
+    _run(chromium, tmp_path, ["--window-size=1280,900", f"--screenshot={shot}", url])
+    assert shot.stat().st_size > 10_000
+
+
+@pytest.mark.parametrize(
+    "page", ["topics/regulation.html", "regions/chongqing.html", "trends.html"]
+)
+def test_archive_pages_fit_phone_and_desktop(
+    chromium: str, archive: Path, tmp_path: Path, page: str
+) -> None:
+    html = (archive / page).read_text(encoding="utf-8")
+    name = "archive-" + page.removesuffix(".html").replace("/", "-")
+    results = _check_html(chromium, html, name, tmp_path)
+    for width, result in results.items():
+        _assert_fits(result, width)
+        assert result["textElements"] > 20
+    assert results[PHONE]["containerWidth"] <= PHONE - 24 + 0.5
