@@ -6,6 +6,12 @@ Fills a temporary SQLite database (policywatch.schema's ``items`` and ``lsh_buck
 synthetic English-like and Chinese-like texts, then times what the store does for each new item:
 fingerprint, SQL candidate query on band keys, loading the candidates' texts, and compare().
 Texts are regenerated from their seed when needed, never kept in memory.
+
+The cross-language layer (issue 16) is timed the same way: every item also gets synthetic
+evidence keys (bodies, places, terms, numbers, years, dates drawn with Zipf-like frequencies,
+half zh, half en, published over two years), and a lookup runs the store's own statements
+(candidates by shared keys in the other language within the window, then their keys) and
+`crosslang.cross_match` on each candidate.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from itertools import accumulate
 from pathlib import Path
 
@@ -25,8 +31,10 @@ from sqlalchemy import Connection, Engine, bindparam, create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from policywatch.crosslang import WINDOW, cross_match, lookup_keys
 from policywatch.dedupe import BANDS, compare, fingerprint
-from policywatch.storage.schema import items, lsh_buckets, metadata
+from policywatch.storage.schema import cross_keys, items, lsh_buckets, metadata
+from policywatch.storage.statements import MAX_CROSS_CANDIDATES, ItemStatements
 
 _VOCAB_RNG = random.Random(1)
 WORDS = [
@@ -78,15 +86,35 @@ def rss_mb() -> float:
     return pages * resource.getpagesize() / 1e6
 
 
+EPOCH = date(2025, 1, 1)
+KEY_KINDS = (("body", 300, 3), ("place", 400, 2), ("term", 250, 6), ("num", 5000, 4))
+
+
+def synthetic_keys(seed: int) -> tuple[str, date, frozenset[str]]:
+    """An item's language, publication date and evidence keys, reproducible from its seed."""
+    rng = random.Random(seed * 7919)
+    published = EPOCH + timedelta(days=seed % 730)
+    keys = {
+        f"{kind}:{rng.choices(range(pool), cum_weights=CUM_WEIGHTS[:pool])[0]}"
+        for kind, pool, count in KEY_KINDS
+        for _ in range(count)
+    }
+    keys |= {f"year:{2026 + rng.randrange(10)}" for _ in range(2)}
+    keys |= {f"date:{published + timedelta(days=rng.randrange(-20, 60))}" for _ in range(2)}
+    return ("zh" if seed % 2 else "en"), published, frozenset(keys)
+
+
 def fill(engine: Engine, start: int, stop: int) -> float:
     """Insert items start..stop-1 with their band keys; returns seconds spent fingerprinting."""
     now = datetime.now(UTC)
     spent = 0.0
     batch = 5000
     for low in range(start, stop, batch):
-        item_rows, bucket_rows = [], []
+        item_rows, bucket_rows, key_rows = [], [], []
         for seed in range(low, min(stop, low + batch)):
             body = synthetic_text(seed)
+            language, published, keys = synthetic_keys(seed)
+            key_rows += [(k, seed + 1, language, published.isoformat()) for k in keys]
             began = time.perf_counter()
             fp = fingerprint(body)
             spent += time.perf_counter() - began
@@ -101,6 +129,8 @@ def fill(engine: Engine, start: int, stop: int) -> float:
                     "week": "2026-W01",
                     "status": "new",
                     "text_hash": fp.text_hash,
+                    "published": published.isoformat(),
+                    "language": language,
                 }
             )
             bucket_rows += [(key, seed + 1) for key in fp.band_keys]
@@ -114,6 +144,10 @@ def fill(engine: Engine, start: int, stop: int) -> float:
                 [tuple(row[c] for c in columns) for row in item_rows],
             )
             raw.executemany("INSERT INTO lsh_buckets (key, item_id) VALUES (?, ?)", bucket_rows)
+            raw.executemany(
+                "INSERT INTO cross_keys (key, item_id, language, published) VALUES (?, ?, ?, ?)",
+                key_rows,
+            )
     return spent
 
 
@@ -160,8 +194,43 @@ def measure(engine: Engine, size: int, lookups: int) -> None:
         p95 = statistics.quantiles(values, n=20)[-1]
         median, mean = statistics.median(values), statistics.mean(values)
         print(f"    {name:<22} median {median:.3f} ms  mean {mean:.3f} ms  p95 {p95:.3f} ms")
+    measure_cross(engine, lookups)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3
     print(f"    RSS now {rss_mb():.0f} MB, peak {peak:.0f} MB")
+
+
+def measure_cross(engine: Engine, lookups: int) -> None:
+    """The cross-language layer's lookup for new items: the store's two statements (the
+    other language's items sharing most keys within the window, then their keys) and
+    cross_match on each candidate."""
+    sql = ItemStatements(engine.dialect, 50)
+    times, counts = [], []
+    with engine.connect() as conn:
+        for n in range(lookups + 1):
+            language, published, keys = synthetic_keys(20_000_000 + n)
+            began = time.perf_counter()
+            params = {
+                "keys": lookup_keys(keys),
+                "language": "en" if language == "zh" else "zh",
+                "since": published - WINDOW,
+                "until": published + WINDOW,
+            }
+            rows = conn.execute(sql.cross_candidates, params).all()
+            theirs: dict[int, set[str]] = {row.id: set() for row in rows}
+            if theirs:
+                for item_id, key in conn.execute(sql.cross_keys_of, {"items": list(theirs)}):
+                    theirs[item_id].add(key)
+            for other in theirs.values():
+                cross_match(keys, other)
+            if n:  # the first lookup warms the connection and statement cache
+                times.append((time.perf_counter() - began) * 1e3)
+                counts.append(len(rows))
+    p95 = statistics.quantiles(times, n=20)[-1]
+    print(
+        f"    {'cross-language lookup':<22} median {statistics.median(times):.3f} ms  "
+        f"mean {statistics.mean(times):.3f} ms  p95 {p95:.3f} ms  "
+        f"(candidates/lookup {statistics.mean(counts):.1f}, at most {MAX_CROSS_CANDIDATES})"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -175,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"MinHash-LSH with {BANDS} band keys per item; SQLite; {lookups} lookups per size")
     with tempfile.TemporaryDirectory() as tmp:
         engine = create_engine(f"sqlite:///{tmp}/scale.db")
-        metadata.create_all(engine, tables=[items, lsh_buckets])
+        metadata.create_all(engine, tables=[items, lsh_buckets, cross_keys])
         stored = 0
         for size in sizes:
             began = time.perf_counter()

@@ -35,10 +35,13 @@ MIN_RENAMED_BIGRAMS = 0.5  # Chinese: shared character pairs of the two names (J
 _CONSULTED = re.compile(
     r"(?:在|经|根据)(?:前期)?(?:广泛|公开)?征求(?:社会各界|各方|社会)?意见|征求意见(?:稿)?(?:的)?基础上"
     r"|公开征求意见后|对.{0,20}意见.{0,10}(?:采纳|吸收)"
+    r"|征求意见稿.{0,80}征求意见|根据(?:反馈|各方|社会各界)?意见.{0,6}修改完善"
     r"|\b(?:follow(?:s|ed|ing)?|after|in response to)\s+(?:the|a|our|its|this)?\s*"
     r"(?:public\s+)?consultation\b"
     r"|\bcompared (?:to|with) the draft\b|\bfeedback (?:received )?on the draft\b"
     r"|\bhaving considered the (?:responses|feedback|comments)\b"
+    r"|\bin response to (?:the )?comments\b|\bnotice of proposed rulemaking\b"
+    r"|\bdraft of the \w+ was open for (?:public )?(?:feedback|comment)"
     r"|\bdraft (?:was |had been )?(?:published|released|issued) for (?:public )?"
     r"(?:comment|consultation|feedback)",
     re.I,

@@ -21,6 +21,7 @@ from policywatch.classify import Lexicon, load_lexicon
 from policywatch.config import Settings, Source, SourcesFile, load_sources, settings_from_env
 from policywatch.delivery import Outbox, SendResult
 from policywatch.errors import ConfigError
+from policywatch.glossary import Glossary, load_glossary
 from policywatch.models import Briefing, SourceResult
 from policywatch.pipeline import Extractor, IngestRun, Window, ingest_source
 from policywatch.settings import mask_url
@@ -40,6 +41,7 @@ class Context:
     baseline: tuple[BaselineDoc, ...]
     store: Store
     subscriptions: SubscriptionsFile | None = None
+    glossary: Glossary | None = None  # None: the built-in one, loaded by the workers
 
     def close(self) -> None:
         self.store.close()
@@ -52,6 +54,7 @@ def load_context(settings: Settings | None = None) -> Context:
     lexicon = load_lexicon(settings.topics_path)
     baseline = load_baseline(settings.baseline_dir, builtin=settings.builtin_baseline)
     subscriptions = _subscriptions(settings)
+    glossary = load_glossary(settings.glossary_path)
     log.info(
         "sources %s; database %s; baseline %d documents (%s)",
         settings.sources_path,
@@ -60,7 +63,7 @@ def load_context(settings: Settings | None = None) -> Context:
         _baseline_origin(settings),
     )
     store = Store.open(settings.db_url)
-    return Context(settings, sources, lexicon, baseline, store, subscriptions)
+    return Context(settings, sources, lexicon, baseline, store, subscriptions, glossary)
 
 
 def _subscriptions(settings: Settings) -> SubscriptionsFile | None:
@@ -85,7 +88,7 @@ def _baseline_origin(settings: Settings) -> str:
 
 def new_run(ctx: Context, window: Window | None = None) -> IngestRun:
     """Start the shared parts of an ingest run (the extraction process pool among them)."""
-    extractor = Extractor(ctx.settings.workers, ctx.lexicon, ctx.baseline)
+    extractor = Extractor(ctx.settings.workers, ctx.lexicon, ctx.baseline, ctx.glossary)
     return IngestRun(
         ctx.store, extractor, ctx.sources.fetch, str(uuid.uuid4()), ctx.settings.timezone, window
     )

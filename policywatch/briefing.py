@@ -12,7 +12,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from policywatch import trends
 from policywatch.config import Source
+from policywatch.crosslang import LAYER as CROSS_LANGUAGE
+from policywatch.crosslang import language_of
 from policywatch.errors import ConfigError
 from policywatch.models import Briefing, BriefingEntry, Consultation, DraftLink, SourceHealth
 from policywatch.storage import Store
@@ -116,7 +119,15 @@ def build_briefing(
         unhealthy=source_health(store, runs, names),
         group_by=group_by,
         consultations=open_consultations(store, week, names),
+        trends=week_trends(store, week),
     )
+
+
+def week_trends(store: Store, week: str) -> trends.Trends:
+    """Briefed items per week by topic and region over the TREND_WEEKS weeks ending at `week`."""
+    weeks = trends.window(week)
+    rows = store.claimed_tags(weeks)
+    return trends.compute(weeks, ((w, json.loads(t or "[]"), r) for w, t, r in rows))
 
 
 def open_consultations(store: Store, week: str, names: dict[str, str]) -> tuple[Consultation, ...]:
@@ -147,27 +158,38 @@ def _entries(store: Store, week: str, names: dict[str, str]) -> tuple[BriefingEn
 
 
 def _entry(row: Any, names: dict[str, str], copies: list[Any]) -> BriefingEntry:
-    others = tuple(
-        (names.get(c.source_id, c.source_id), c.url)
-        for c in copies
-        if c.source_id != row["source_id"]
-    )
+    """One story: led by its original (the earliest published of the claimed item and its
+    copies in another language), the other language's copies as translations, the rest as
+    "also reported by"."""
+    cross = [c for c in copies if c["match_layer"] == CROSS_LANGUAGE]
+    lead = min([row, *cross], key=lambda r: (r["published"] or date.max, r is not row))
+    language = language_of(lead)
+    others = [r for r in [row, *copies] if r is not lead]
+    translated = [r for r in others if r in [row, *cross] and language_of(r) != language]
+    also = [r for r in others if r not in translated and r["source_id"] != lead["source_id"]]
+    final_of = lead["final_of"]
     return BriefingEntry(
         item_id=row["id"],
-        title=row["title"] or row["url"],
-        url=row["url"],
-        source_name=names.get(row["source_id"], row["source_id"]),
-        published=row["published"],
-        region=row["region"],
-        topics=tuple(json.loads(row["topics"] or "[]")),
-        summary=summarize(row["text"] or ""),
-        also_reported_by=tuple(dict.fromkeys(others)),
-        document_number=row["document_number"],
-        issuer=row["issuer"],
-        stage=row["stage"],
-        consultation_deadline=row["consultation_deadline"],
-        final_of=DraftLink(row["final_of"], row["final_of_published"]) if row["final_of"] else None,
+        title=lead["title"] or lead["url"],
+        url=lead["url"],
+        source_name=_name(names, lead),
+        published=lead["published"],
+        region=lead["region"],
+        topics=tuple(json.loads(lead["topics"] or "[]")),
+        summary=summarize(lead["text"] or ""),
+        also_reported_by=tuple(dict.fromkeys((_name(names, r), r["url"]) for r in also)),
+        document_number=lead["document_number"],
+        issuer=lead["issuer"],
+        stage=lead["stage"],
+        consultation_deadline=lead["consultation_deadline"],
+        final_of=DraftLink(final_of, lead.get("final_of_published")) if final_of else None,
+        translations=tuple((_name(names, r), r["url"], language_of(r)) for r in translated),
+        language=language,
     )
+
+
+def _name(names: dict[str, str], row: Any) -> str:
+    return names.get(row["source_id"], row["source_id"])
 
 
 def source_health(store: Store, runs: list[Any], names: dict[str, str]) -> tuple[SourceHealth, ...]:

@@ -181,7 +181,10 @@ def items(
     ] = None,
     fmt: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.json,
     status: Annotated[ItemStatus | None, typer.Option(help="Only items with this status.")] = None,
-    explain: Annotated[bool, typer.Option(help="Include the lexicon terms that fired.")] = False,
+    explain: Annotated[
+        bool,
+        typer.Option(help="Include the lexicon terms that fired and a duplicate's evidence."),
+    ] = False,
     text: Annotated[bool, typer.Option("--text/--no-text", help="Include main text.")] = True,
 ) -> None:
     """Export stored items as JSON (an array), JSON lines or CSV on stdout."""
@@ -195,6 +198,7 @@ def items(
     for row in rows:
         if not explain:
             row.pop("explain", None)
+            row.pop("match_evidence", None)
         if not text:
             row.pop("text", None)
     sys.stdout.write(format_rows(rows, fmt))
@@ -315,6 +319,25 @@ def db_upgrade() -> None:
 
     Store.open(settings_from_env().db_url).close()
     typer.echo("database is up to date", err=True)
+
+
+@db_app.command("refingerprint")
+def db_refingerprint() -> None:
+    """Recompute band keys of an older fingerprint version and the cross-language keys of
+    items stored before that layer (resumable; safe while other runs write)."""
+    from policywatch.config import settings_from_env
+    from policywatch.glossary import load_glossary
+    from policywatch.maintenance import refingerprint
+    from policywatch.storage import Store
+
+    settings = settings_from_env()
+    glossary = load_glossary(settings.glossary_path)
+    store = Store.open(settings.db_url)
+    try:
+        done = refingerprint(store, glossary)
+    finally:
+        store.close()
+    typer.echo(f"refingerprinted {done.items} items (fingerprint version {done.version})", err=True)
 
 
 @app.command()

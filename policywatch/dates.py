@@ -44,21 +44,28 @@ _PATTERNS = (
 def find_dates(text: str, published: date | None = None) -> list[date]:
     """Valid dates in text in order of appearance; a date without a year is the next such
     date on or after `published` (dropped when there is no publication date)."""
-    found: list[tuple[int, date]] = []
-    taken: list[range] = []
+    return [day for _, day in date_spans(text, published)]
+
+
+def date_spans(
+    text: str, published: date | None = None, *, nearest: bool = False
+) -> list[tuple[range, date]]:
+    """find_dates with where each date stands in text (character range), in order. With
+    `nearest`, a date without a year is the one nearest `published` (news looks back,
+    deadlines look forward)."""
+    found: list[tuple[range, date]] = []
     for pattern in _PATTERNS:
         for match in pattern.finditer(text):
             span = range(match.start(), match.end())
-            if any(span.start < t.stop and t.start < span.stop for t in taken):
+            if any(span.start < t.stop and t.start < span.stop for t, _ in found):
                 continue
-            day = _to_date(match, published)
+            day = _to_date(match, published, nearest)
             if day is not None:
-                taken.append(span)
-                found.append((match.start(), day))
-    return [day for _, day in sorted(found)]
+                found.append((span, day))
+    return sorted(found, key=lambda f: f[0].start)
 
 
-def _to_date(match: re.Match[str], published: date | None) -> date | None:
+def _to_date(match: re.Match[str], published: date | None, nearest: bool = False) -> date | None:
     parts = match.groupdict()
     month = int(parts["mn"]) if parts.get("mn") else MONTHS[parts["m"].lower()]
     day = int(parts["d"])
@@ -67,6 +74,9 @@ def _to_date(match: re.Match[str], published: date | None) -> date | None:
     if published is None:
         return None
     this_year = _valid(published.year, month, day)
+    if nearest:
+        options = [_valid(published.year + n, month, day) for n in (-1, 0, 1)]
+        return min((d for d in options if d), key=lambda d: abs(d - published), default=None)
     if this_year is not None and this_year >= published:
         return this_year
     return _valid(published.year + 1, month, day)

@@ -24,8 +24,8 @@ from policywatch.urls import canonical_url
 
 U64 = npt.NDArray[np.uint64]
 
-# Bump when anything below changes the band keys. Stored keys would then need recomputing from
-# items.text; nothing does that automatically yet (a future migration would).
+# Bump when anything below changes the band keys. Each item stores the version its keys were
+# computed with; `policywatch db refingerprint` recomputes older ones from items.text.
 FINGERPRINT_VERSION = 1
 
 # Shingle length in tokens. A token is a word in space-separated scripts and a single character

@@ -56,12 +56,14 @@ class GovMeta:
         return None  # only the site's name: a <title> of "全国网络安全标准化技术委员会"
 
     def published(self) -> str | None:
-        """The publication date the page states (info table, PubDate, firstpublishedtime), as
+        """The publication date the page states (info table, PubDate, firstpublishedtime, the
+        Highwire citation_publication_date of the Federal Register and journals), as
         'YYYY-MM-DD', or None."""
         for value in (
             self.info.get("发布日期"),
             self.meta.get("pubdate"),
             self.meta.get("firstpublishedtime"),
+            self.meta.get("citation_publication_date"),
             self.info.get("成文日期"),
         ):
             day = _iso_day(value or "")
@@ -231,12 +233,30 @@ def issuer(gov: GovMeta, text: str) -> str | None:
         gov.info.get("发文机关")
         or gov.meta.get("contentsource")
         or gov.meta.get("govuk:primary-publishing-organisation")
+        or gov.meta.get("dcterms.publisher")
         or gov.info.get("published_by")
     )
     if stated:
-        return _ISSUER_SUFFIX.sub("", " ".join(stated.split())) or None
+        return _body_name(stated) or None
     match = _PUBLISHED_BY.search(text[:2000])
     return match.group(1).strip(" ,") if match else None
+
+
+# What follows a body's name in US Federal Register agency lines: "…; Commerce Department.",
+# ", Commerce.", " (NIST)".
+_AGENCY_TAIL = re.compile(
+    r"\s*(?:;.*|,\s*(?:Commerce|Department of \w+|\w+ Department)\.?|\([A-Z]{2,8}\))\s*\.?$"
+)
+
+
+def _body_name(stated: str) -> str:
+    """A stated issuer without site-name suffixes or the parent-department tail."""
+    name = _ISSUER_SUFFIX.sub("", " ".join(stated.split()))
+    if not name.isascii():
+        return name
+    for _ in range(2):  # "… (NIST), Commerce.": the department, then the acronym
+        name = _AGENCY_TAIL.sub("", name).rstrip(". ")
+    return name
 
 
 def cited_identifiers(text: str, own: str | None = None) -> tuple[str, ...]:

@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterable
 from datetime import date
 
-from policywatch.dates import find_dates
+from policywatch.dates import date_spans, find_dates
 
 DRAFT, FINAL = "draft", "final"
 REPORT = "report"  # a declared news report: no stage, whatever its wording
@@ -107,6 +107,7 @@ _CALL_OR_EVENT = _either(
 _ZH_DEADLINE = re.compile(
     r"(?:意见|建议|反馈|评论).{0,12}(?:截止|截至)|(?:截止|截至).{0,30}(?:意见|建议|反馈)"
     r"|请于.{0,40}(?:前|之前|以前).{0,60}(?:意见|建议)|(?:意见|建议|反馈).{0,20}请于"
+    r"|(?:于|在)[^，。；]{0,24}(?:前|之前)[，,]?.{0,30}(?:提出|提交|反馈|发送).{0,6}(?:意见|建议)"
     r"|征求意见(?:的)?(?:时间|期限|期)"
 )
 _EN_DEADLINE = re.compile(
@@ -124,6 +125,9 @@ _NOT_DEADLINE = re.compile(
     r"|\bapplications?\b|\bregistration\b|\bconference\b|\bevent\b",
     re.I,
 )
+LEADING_DATE_CHARS = 16  # "11:59pm on " before the date: a line that opens with it
+# A deadline sentence cut off before its date (the date stands in the next element).
+_DANGLING = re.compile(r"(?:\b(?:at|on|by|before|until)|[:：]|截止时间为|截至)\s*$", re.I)
 _ZH_EFFECTIVE = re.compile(r"自\s*(?P<d>[^，。；起]{6,24}?)\s*起\s*(?:施行|实施|执行|生效)")
 _EN_EFFECTIVE = re.compile(
     r"\b(?:comes? into force|enters? into force|entered into force|applies|will apply|shall apply"
@@ -186,14 +190,23 @@ def consultation_deadline(
     stated = find_dates(period, published) if period else []
     if stated:
         return stated[-1]
-    for sentence in _sentences(text[:HEAD_CHARS]):
+    sentences = list(_sentences(text[:HEAD_CHARS]))
+    for sentence, following in zip(sentences, [*sentences[1:], ""], strict=True):
         pattern = _ZH_DEADLINE if has_cjk(sentence) else _EN_DEADLINE
         if not pattern.search(sentence) or _NOT_DEADLINE.search(sentence):
             continue
         found = find_dates(sentence, published)
+        if not found and _DANGLING.search(sentence):  # "This consultation closes at" + date line
+            found = _leading_date(following, published)
         if found:
             return found[-1]  # "from 10 November to 8 December": the end
     return None
+
+
+def _leading_date(line: str, published: date | None) -> list[date]:
+    """The date a line opens with ("11:59pm on 15 January 2027"), as a list; else empty."""
+    spans = date_spans(line, published)
+    return [spans[0][1]] if spans and spans[0][0].start <= LEADING_DATE_CHARS else []
 
 
 def effective_date(text: str, published: date | None) -> date | None:

@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from policywatch.trends import Trends
 
 
 class ItemStatus(StrEnum):
@@ -86,6 +90,7 @@ class SourceResult:
     failed: int = 0
     error: str | None = None
     failures: tuple[str, ...] = field(default_factory=tuple)
+    database_failed: bool = False  # the database failed it (after retries): the CLI exits 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +111,10 @@ class BriefingEntry:
     stage: str | None = None  # draft | final | None
     consultation_deadline: date | None = None
     final_of: DraftLink | None = None  # the draft this final instrument adopts
+    # Copies in the other language (source name, url, language): "Also reported in English
+    # by …" under a Chinese original, "中文原文" under an English one.
+    translations: tuple[tuple[str, str, str], ...] = ()
+    language: str | None = None  # of the entry's title and summary (zh, en)
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +166,7 @@ class Briefing:
     group_by: str = "topic"  # "topic" or "region"
     consultations: tuple[Consultation, ...] = ()  # open for comment after the week, by deadline
     profile: str | None = None  # the subscription profile's name, when it is one
+    trends: Trends | None = None  # items per week by topic and region, this week last
 
     @property
     def new_count(self) -> int:

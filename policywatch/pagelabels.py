@@ -20,6 +20,7 @@ LABELS = {
     "发布日期": "发布日期",
     "published by": "published_by",
     "issued by": "published_by",
+    "agency": "published_by",  # the Federal Register's "Agency: Federal Trade Commission"
     "文号": "发文字号",
     "feedback period": "comment_period",
     "comment period": "comment_period",

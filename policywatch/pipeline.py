@@ -26,6 +26,7 @@ from policywatch.config import FetchSettings, Source
 from policywatch.discover import next_page_url, parse_feed, parse_listing, parse_sitemap
 from policywatch.errors import DiscoveryError, PolicywatchError, StoreError
 from policywatch.fetch import Fetcher, Response, Validators
+from policywatch.glossary import Glossary
 from policywatch.models import Link, SourceResult
 from policywatch.storage import Candidate, Store, Stored
 from policywatch.urls import canonical_url, is_allowed_link
@@ -60,20 +61,26 @@ class Extractor:
     not yet extracted, so memory does not grow with the number of pages.
     """
 
-    def __init__(self, workers: int, lexicon: Lexicon, baseline: tuple[BaselineDoc, ...]) -> None:
+    def __init__(
+        self,
+        workers: int,
+        lexicon: Lexicon,
+        baseline: tuple[BaselineDoc, ...],
+        glossary: Glossary | None = None,
+    ) -> None:
         self.workers = workers if workers > 0 else (os.cpu_count() or 1)
         self.ahead = 4 * self.workers + 16  # pages in flight (fetching or queued) per event loop
         self._pool: ProcessPoolExecutor | None = None
         self._slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore]
         self._slots = weakref.WeakKeyDictionary()
         self._slots_lock = threading.Lock()
-        init_worker(lexicon, baseline)
+        init_worker(lexicon, baseline, glossary)
         if self.workers > 1:
             self._pool = ProcessPoolExecutor(
                 self.workers,
                 mp_context=forkserver.context(),
                 initializer=init_worker,
-                initargs=(lexicon, baseline),
+                initargs=(lexicon, baseline, glossary),
             )
             for _ in range(self.workers):  # each submit starts one worker process
                 self._pool.submit(os.getpid)
@@ -115,6 +122,10 @@ async def ingest_source(source: Source, run: IngestRun) -> SourceResult:
     started = datetime.now(UTC)
     try:
         result = await _ingest(source, run, started)
+    except StoreError as exc:  # still failing after the retries of a dropped connection
+        result = SourceResult(
+            source.id, started, datetime.now(UTC), error=str(exc), database_failed=True
+        )
     except PolicywatchError as exc:
         result = SourceResult(source.id, started, datetime.now(UTC), error=str(exc))
     except Exception as exc:  # a bug must not crash the other sources' run
@@ -126,6 +137,7 @@ async def ingest_source(source: Source, run: IngestRun) -> SourceResult:
         await asyncio.to_thread(run.store.record_run, run.run_id, result)
     except StoreError as exc:  # the database hiccuped: the items are stored, the run row lost
         log.error("source %s: could not record the fetch run: %s", source.id, exc)
+        result = replace(result, database_failed=True)
     return result
 
 
@@ -370,6 +382,7 @@ def _candidate(
         baseline_id=result.baseline_id,
         error=result.error,
         prepared=result.prepared,
+        cross_keys=result.cross_keys,
     )
 
 

@@ -48,6 +48,8 @@ class EntryView:
     instrument: str = ""  # "工信部科〔2026〕215号 · 工业和信息化部": number and issuer
     draft_note: str = ""  # "Draft for comment · comments due 10 Dec 2026"
     final_of: LinkView | None = None  # "Final version of the draft of 15 Sep 2026"
+    translations: tuple[LinkView, ...] = ()  # the story's copies in the other language
+    translations_label: str = ""  # "Also reported in English by: " / "中文原文："
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +131,22 @@ def entry_view(entry: BriefingEntry) -> EntryView:
         instrument=_instrument(entry.document_number, entry.issuer),
         draft_note=_draft_note(entry),
         final_of=_final_of(entry),
+        translations=tuple(LinkView(clean(n), safe_url(u)) for n, u, _ in entry.translations),
+        translations_label=_translations_label(entry),
     )
+
+
+# How an entry introduces its copies in another language, by (entry, copies) language.
+TRANSLATION_LABELS = {"en": "Also reported in English by: ", "zh": "中文原文："}
+
+
+def _translations_label(entry: BriefingEntry) -> str:
+    """How an entry introduces its other-language copies: 中文原文 above an English entry's
+    Chinese original, "Also reported in English by" under a Chinese original's reports."""
+    languages = {language for _, _, language in entry.translations}
+    if len(languages) == 1 and (only := languages.pop()) != entry.language:
+        return TRANSLATION_LABELS.get(only, "In other languages: ")
+    return "In other languages: "
 
 
 def _instrument(number: str | None, issuer: str | None) -> str:

@@ -62,6 +62,7 @@ class Settings(_Frozen):
     sources_path: Path = Path("sources.yaml")
     topics_path: Path | None = None
     subscriptions_path: Path | None = None
+    glossary_path: Path | None = None
     db_url: str = "sqlite:///data/policywatch.db"
     reports_dir: Path = Path("reports")
     baseline_dir: Path = Path("baseline")
@@ -94,6 +95,11 @@ VARIABLES: tuple[Variable, ...] = (
         "SUBSCRIPTIONS",
         "$HOME/subscriptions.yaml if present, else none",
         "briefing profiles, alert rules and source-failure notices",
+    ),
+    Variable(
+        "GLOSSARY",
+        "$HOME/glossary.yaml if present, else built-in only",
+        "your bilingual glossary entries (added to the built-in)",
     ),
     Variable("DB_URL", "sqlite:///$DATA_DIR/policywatch.db", "any SQLAlchemy database URL"),
     Variable("DATA_DIR", "$HOME/data", "database (default) and Prefect home"),
@@ -129,6 +135,7 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> Settings:
         "topics_path": _under(home, get("TOPICS")) or _if_file(home / "topics.yaml"),
         "subscriptions_path": _under(home, get("SUBSCRIPTIONS"))
         or _if_file(home / "subscriptions.yaml"),
+        "glossary_path": _under(home, get("GLOSSARY")) or _if_file(home / "glossary.yaml"),
         "db_url": get("DB_URL") or f"sqlite:///{data_dir / 'policywatch.db'}",
         "reports_dir": _under(home, get("REPORTS_DIR")) or home / "reports",
         "baseline_dir": _baseline_dir(home, get("BASELINE_DIR")),
@@ -322,6 +329,7 @@ def _resolved_values(settings: Settings) -> dict[str, str]:
         "SOURCES": str(settings.sources_path),
         "TOPICS": str(settings.topics_path) if settings.topics_path else "(built-in lexicon)",
         "SUBSCRIPTIONS": str(settings.subscriptions_path or "(none: mail POLICYWATCH_MAIL_TO)"),
+        "GLOSSARY": str(settings.glossary_path or "(built-in glossary)"),
         "DB_URL": mask_url(settings.db_url),
         "DATA_DIR": str(settings.data_dir),
         "REPORTS_DIR": str(settings.reports_dir),

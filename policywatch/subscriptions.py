@@ -17,8 +17,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from policywatch.config import SLUG, describe_error, line_of, read_yaml
+from policywatch.crosslang import language_of
 from policywatch.errors import ConfigError
-from policywatch.instruments import has_cjk
 from policywatch.settings import MASK
 
 VARIABLE = "POLICYWATCH_SUBSCRIPTIONS"
@@ -283,15 +283,6 @@ def _keywords(wanted: tuple[str, ...] | None, text: str) -> bool:
         return True
     folded = text.casefold()
     return any(w.casefold() in folded for w in wanted)
-
-
-def language_of(row: Mapping[str, Any]) -> str:
-    """The item's language code ('zh-CN' counts as zh); pages that state none are zh when
-    their title or text holds Chinese characters, else en."""
-    stated = row.get("language")
-    if stated:
-        return str(stated).split("-")[0].lower()
-    return "zh" if has_cjk(f"{row.get('title') or ''}{(row.get('text') or '')[:500]}") else "en"
 
 
 def _json_list(value: Any) -> list[Any]:

@@ -10,10 +10,12 @@ from dataclasses import dataclass
 
 from policywatch.baseline import BaselineDoc, match_baseline
 from policywatch.classify import Lexicon, classify
+from policywatch.crosslang import story_keys
 from policywatch.decode import decode_body
 from policywatch.dedupe import Fingerprint, Prepared, fingerprint, prepare
 from policywatch.errors import PolicywatchError
 from policywatch.extract import extract_article
+from policywatch.glossary import Glossary, cached_glossary
 from policywatch.models import Article, Relevance
 
 _STATE: dict[str, object] = {}
@@ -43,12 +45,17 @@ class PageResult:
     baseline_id: str | None = None
     error: str | None = None
     prepared: Prepared | None = None
+    cross_keys: frozenset[str] = frozenset()
 
 
-def init_worker(lexicon: Lexicon, baseline: tuple[BaselineDoc, ...]) -> None:
-    """Install per-process state (called by the pool initializer, or once in-process)."""
+def init_worker(
+    lexicon: Lexicon, baseline: tuple[BaselineDoc, ...], glossary: Glossary | None = None
+) -> None:
+    """Install per-process state (called by the pool initializer, or once in-process);
+    without a glossary, the built-in one."""
     _STATE["lexicon"] = lexicon
     _STATE["baseline"] = baseline
+    _STATE["glossary"] = glossary or cached_glossary()
 
 
 def process_page(job: PageJob) -> PageResult:
@@ -72,4 +79,7 @@ def process_page(job: PageJob) -> PageResult:
         exclude=job.exclude,
     )
     baseline_id = match_baseline(prepared, fp, baseline)
-    return PageResult(job.url, article, fp, relevance, baseline_id, prepared=prepared)
+    glossary = _STATE["glossary"]
+    assert isinstance(glossary, Glossary)
+    keys = story_keys(article, glossary)
+    return PageResult(job.url, article, fp, relevance, baseline_id, None, prepared, keys)

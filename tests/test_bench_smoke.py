@@ -57,6 +57,7 @@ def test_dedup_scale_quick() -> None:
     out = run_bench("dedup_scale.py", "--quick")
     assert re.search(rf"candidates/lookup {NUMBER}, correct \d+/\d+", out), out
     assert re.search(rf"lookup \(SQL\+compare\)\s+median {NUMBER} ms", out), out
+    assert re.search(rf"cross-language lookup\s+median {NUMBER} ms", out), out
 
 
 def test_dedup_quality_quick() -> None:
@@ -75,3 +76,10 @@ def test_policy_quality_prints_every_figure() -> None:
     assert re.search(r"^tune: \d+ pages \(\d+ drafts, \d+ finals", out, re.MULTILINE), out
     for name in ("title", "document_number", "issuer", "consultation_deadline", "link recall"):
         assert re.search(rf"^  {name} +{NUMBER}", out, re.MULTILINE), f"{name} missing:\n{out}"
+
+
+def test_crosslang_quality_meets_its_targets_on_the_held_out_half() -> None:
+    out = run_bench("crosslang_quality.py", "--set", "all", "--check")
+    for half in ("tune", "heldout"):
+        assert re.search(rf"^{half}: \d+ same-story pairs, \d+ different-story", out, re.M), out
+    assert re.search(rf"^  precision {NUMBER} .*\n  recall    {NUMBER}", out, re.M), out

@@ -136,3 +136,36 @@ def test_english_identifiers_and_publisher() -> None:
         "SI 2024/123",
         "NIST-2024-0001",
     )
+
+
+@pytest.mark.parametrize(
+    ("head", "body", "issuer"),
+    [
+        (
+            '<meta name="dcterms.publisher"'
+            ' content="National Institute of Standards and Technology">',
+            "",
+            "National Institute of Standards and Technology",
+        ),
+        (
+            "",
+            "<p><b>AGENCY:</b></p><p>National Institute of Standards and Technology (NIST), "
+            "Commerce.</p>",
+            "National Institute of Standards and Technology",
+        ),
+        ("", "<p>AGENCY:</p><p>Federal Trade Commission.</p>", "Federal Trade Commission"),
+    ],
+)
+def test_issuer_from_dublin_core_and_federal_register_agency(
+    head: str, body: str, issuer: str
+) -> None:
+    html = (
+        f"<html><head><title>Request for comments</title>{head}</head><body>{body}<article>"
+        + "".join(
+            f"<p>The agency requests comments on part {n} of its draft profile for managing "
+            "risks of AI agents, including testing, monitoring and incident reporting.</p>"
+            for n in range(4)
+        )
+        + "</article></body></html>"
+    )
+    assert extract_article(html, "https://www.federalregister.gov/d/1").issuer == issuer

@@ -33,9 +33,12 @@ NEW_COLUMNS = {  # added by revisions 0003 and 0004, with a type each
     "effective_date": "DATE",
     "instrument_key": "TEXT",
     "final_of": "TEXT",
+    "match_layer": "TEXT",  # revision 0007
+    "match_evidence": "TEXT",
+    "fingerprint_version": "INTEGER",  # revision 0008
 }
-NEW_TABLES = {"deliveries", "alert_claims", "alert_rules"}  # added by revision 0006
-HEAD = "0006"
+NEW_TABLES = {"deliveries", "alert_claims", "alert_rules", "cross_keys"}  # revisions 0006, 0007
+HEAD = "0008"
 
 
 def release_0_1_metadata() -> MetaData:

@@ -20,6 +20,7 @@ from policywatch.demo.server import SiteServer
 from policywatch.fetch import Validators
 from policywatch.models import Article, Relevance, SourceResult
 from policywatch.storage import Candidate, Store, schema
+from policywatch.storage.store import _Decision
 
 NOW = datetime(2026, 1, 14, 9, 30, tzinfo=UTC)
 WEEK = "2026-W03"
@@ -113,8 +114,8 @@ def test_item_insert_is_an_upsert_even_without_the_lock(store: Store) -> None:
     """A writer that skips the write lock still cannot store a canonical URL twice."""
     cand = candidate("https://a.example/labels", LABELLING)
     with store.engine.begin() as conn:
-        first = store._insert_item(conn, cand, "new", None, None)
-        second = store._insert_item(conn, cand, "new", None, None)
+        first = store._insert_item(conn, cand, _Decision("new"))
+        second = store._insert_item(conn, cand, _Decision("new"))
     assert first is not None and second is None
     assert len(store.export()) == 1
 

@@ -111,11 +111,13 @@ def test_bad_queries_are_clear_errors(query: str, message: str) -> None:
 
 def test_items_stored_before_the_search_index_are_found_after_upgrade(db_url: str) -> None:  # noqa: F811
     engine = create_engine(db_url)
-    with engine.begin() as conn:
-        migrations.upgrade(conn, "0004")
-    old = Store(engine)
-    old.add([candidate("compute"), candidate("labelling")])
-    old.close()
+    stored = Store.open(db_url)
+    stored.add([candidate("compute"), candidate("labelling")])
+    stored.close()
+    with engine.begin() as conn:  # back to the schema of the release before search
+        migrations.downgrade(conn, "0004")
+        assert migrations.current(conn) == "0004"
+    engine.dispose()
     upgraded = Store.open(db_url)
     inspector = inspect(upgraded.engine)
     built = set(inspector.get_table_names()) | {i["name"] for i in inspector.get_indexes("items")}

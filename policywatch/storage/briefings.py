@@ -66,17 +66,18 @@ class BriefingQueries:
 
     @operation("read the briefing's items")
     def story_copies(self, stories: Iterable[int]) -> dict[int, list[Any]]:
-        """The duplicate copies of each story (id, source_id, url), oldest first."""
+        """The duplicate copies of each story (whole rows: a copy in another language may
+        lead the briefing entry), oldest first."""
         items = schema.items
         query = (
-            select(items.c.story_id, items.c.id, items.c.source_id, items.c.url)
+            select(items)
             .where(items.c.story_id.in_(list(stories)), items.c.status == "duplicate")
             .order_by(items.c.id)
         )
         grouped: dict[int, list[Any]] = defaultdict(list)
         with self.read() as conn:
-            for row in conn.execute(query):
-                grouped[row.story_id].append(row)
+            for row in conn.execute(query).mappings():
+                grouped[row["story_id"]].append(row)
         return grouped
 
     @operation("count the week's items")
@@ -86,6 +87,18 @@ class BriefingQueries:
         query = select(items.c.status, func.count()).where(items.c.week == week)
         with self.read() as conn:
             return {status: n for status, n in conn.execute(query.group_by(items.c.status))}
+
+    @operation("count the briefed items per week")
+    def claimed_tags(self, weeks: Iterable[str]) -> list[Any]:
+        """(week, topics JSON, region) of every item claimed by one of `weeks` (for trends)."""
+        items, claimed = schema.items, schema.briefing_items
+        query = (
+            select(claimed.c.week, items.c.topics, items.c.region)
+            .join(items, items.c.id == claimed.c.item_id)
+            .where(claimed.c.week.in_(list(weeks)))
+        )
+        with self.read() as conn:
+            return list(conn.execute(query))
 
     @operation("update the delivery ledger")
     def begin_delivery(

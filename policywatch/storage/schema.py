@@ -61,6 +61,12 @@ items = Table(
     Column("effective_date", Date, nullable=True),
     Column("instrument_key", String(200), nullable=True),
     Column("final_of", String(2048), nullable=True),  # URL of the stored draft a final adopts
+    # Revision 0007: for a duplicate, the layer that matched it and (cross-language) the
+    # evidence, a JSON list of shared keys.
+    Column("match_layer", String(16), nullable=True),
+    Column("match_evidence", Text, nullable=True),
+    # Revision 0008: the dedupe.FINGERPRINT_VERSION its band keys were computed with.
+    Column("fingerprint_version", Integer, nullable=True),
     UniqueConstraint("canonical_url", name="uq_items_canonical_url"),
 )
 Index("ix_items_week_status", items.c.week, items.c.status)
@@ -80,6 +86,21 @@ lsh_buckets = Table(
     Column("item_id", Integer, ForeignKey("items.id", ondelete="CASCADE"), nullable=False),
     PrimaryKeyConstraint("key", "item_id", name="pk_lsh_buckets"),
 )
+
+# Revision 0007: the cross-language evidence keys of live items (policywatch.crosslang), with
+# the item's language and date, so an item finds its other-language candidates by shared keys
+# within the window, not by a scan.
+cross_keys = Table(
+    "cross_keys",
+    metadata,
+    Column("key", String(160), nullable=False),
+    Column("item_id", Integer, ForeignKey("items.id", ondelete="CASCADE"), nullable=False),
+    Column("language", String(2), nullable=False),  # zh | en
+    Column("published", Date, nullable=False),
+    PrimaryKeyConstraint("key", "item_id", name="pk_cross_keys"),
+)
+Index("ix_cross_keys_lookup", cross_keys.c.key, cross_keys.c.language, cross_keys.c.published)
+Index("ix_cross_keys_item", cross_keys.c.item_id)
 
 # One row per source per ingest run: what it found, and why it failed.
 fetch_runs = Table(

@@ -7,6 +7,8 @@ these are built once with bind parameters, and the inserts are text clauses beca
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import Dialect, Table, bindparam, or_, select, text, update
 from sqlalchemy.sql.elements import TextClause
 from sqlalchemy.sql.selectable import TextualSelect
@@ -14,6 +16,7 @@ from sqlalchemy.sql.selectable import TextualSelect
 from policywatch.storage import schema
 
 MAX_DRAFTS = 2000  # drafts a final is compared with, newest first (a few years of a busy fleet)
+MAX_CROSS_CANDIDATES = 30  # other-language items scored per item (most shared keys first)
 
 
 class ItemStatements:
@@ -54,6 +57,7 @@ class ItemStatements:
             update(items).where(items.c.id == bindparam("item")).values(story_id=bindparam("story"))
         )
         self.insert_keys = _insert_or_nothing(dialect, buckets)
+        self.insert_cross_keys = _insert_or_nothing(dialect, schema.cross_keys)
         refs = (items.c.id, items.c.url, items.c.title, items.c.issuer, items.c.published)
         recent = or_(
             items.c.published.between(bindparam("since"), bindparam("until")),
@@ -69,8 +73,33 @@ class ItemStatements:
             items.c.stage == "final", items.c.final_of.is_(None), live, recent
         )
         self.text_of = select(items.c.text).where(items.c.id == bindparam("item"))
+        self._cross_language(cols)
         self.set_final_of = (
             update(items).where(items.c.id == bindparam("item")).values(final_of=bindparam("draft"))
+        )
+
+    def _cross_language(self, cols: tuple[Any, ...]) -> None:
+        """The cross-language layer's lookups: other-language items sharing most evidence
+        keys within the window (index on key, language, date), then all their keys."""
+        keys, items = schema.cross_keys, schema.items
+        sharing = (
+            select(keys.c.item_id)
+            .where(
+                keys.c.key.in_(bindparam("keys", expanding=True)),
+                keys.c.language == bindparam("language"),
+                keys.c.published.between(bindparam("since"), bindparam("until")),
+            )
+            .group_by(keys.c.item_id)
+            .order_by(text("count(*) DESC"), keys.c.item_id)
+            .limit(MAX_CROSS_CANDIDATES)
+        )
+        self.cross_candidates = (
+            select(*cols, items.c.published)
+            .where(items.c.id.in_(sharing.scalar_subquery()))
+            .order_by(items.c.id)
+        )
+        self.cross_keys_of = select(keys.c.item_id, keys.c.key).where(
+            keys.c.item_id.in_(bindparam("items", expanding=True))
         )
 
 

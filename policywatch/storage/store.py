@@ -33,7 +33,8 @@ from policywatch.adoption import (
     follows_consultation,
     renamed_instrument,
 )
-from policywatch.dedupe import Fingerprint, Prepared, compare, prepare
+from policywatch.crosslang import LAYER, WINDOW, cross_match, is_chinese, lookup_keys
+from policywatch.dedupe import FINGERPRINT_VERSION, Fingerprint, Prepared, compare, prepare
 from policywatch.errors import StoreError
 from policywatch.instruments import DRAFT, FINAL, other_stage
 from policywatch.models import Article, Relevance, SourceResult, Validators
@@ -41,6 +42,7 @@ from policywatch.storage import migrations, schema
 from policywatch.storage.briefings import BriefingQueries
 from policywatch.storage.deliveries import DeliveryQueries
 from policywatch.storage.errors import operation
+from policywatch.storage.maintenance import MaintenanceQueries
 from policywatch.storage.search import SearchQueries
 from policywatch.storage.statements import ItemStatements
 
@@ -65,6 +67,7 @@ class Candidate:
     baseline_id: str | None = None
     error: str | None = None
     prepared: Prepared | None = None  # the article text normalised and shingled (worker-made)
+    cross_keys: frozenset[str] = frozenset()  # cross-language evidence (crosslang.story_keys)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +78,17 @@ class Stored:
     status: str  # failed | baseline | duplicate | off_topic | new | skipped (already stored)
     story_id: int | None = None
     duplicate_of: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Decision:
+    """A status with, for a duplicate, what it copies and the layer (and evidence) that said so."""
+
+    status: str
+    duplicate_of: str | None = None
+    story: int | None = None
+    layer: str | None = None
+    evidence: tuple[str, ...] = ()
 
 
 class _PreparedCache:
@@ -102,7 +116,7 @@ class _PreparedCache:
         return prepared
 
 
-class Store(BriefingQueries, DeliveryQueries, SearchQueries):
+class Store(BriefingQueries, DeliveryQueries, SearchQueries, MaintenanceQueries):
     """The policywatch database. Create with Store.open(url)."""
 
     def __init__(self, engine: Engine) -> None:
@@ -212,15 +226,18 @@ class Store(BriefingQueries, DeliveryQueries, SearchQueries):
                 schema.lsh_buckets.delete().where(schema.lsh_buckets.c.item_id == existing.id)
             )
             conn.execute(schema.items.delete().where(schema.items.c.id == existing.id))
-        status, duplicate_of, story = self._decide(conn, cand)
+        decision = self._decide(conn, cand)
+        status, story = decision.status, decision.story
         final_of = self._draft_adopted(conn, cand) if status != "failed" else None
-        item_id = self._insert_item(conn, cand, status, duplicate_of, story, final_of)
+        item_id = self._insert_item(conn, cand, decision, final_of)
         if item_id is None:  # stored meanwhile by a writer that did not take the lock
             return Stored(cand.url, "skipped")
         if status != "failed":
             story = self._index_item(conn, cand, item_id, story)
             self._link_earlier_finals(conn, cand)
-        return Stored(cand.url, status, story, duplicate_of)
+        if status in ("new", "duplicate"):
+            self._index_cross_keys(conn, cand, item_id)
+        return Stored(cand.url, status, story, decision.duplicate_of)
 
     def _draft_adopted(self, conn: Connection, cand: Candidate) -> str | None:
         """URL of the stored draft a final instrument adopts (policywatch.adoption), or None.
@@ -269,40 +286,90 @@ class Store(BriefingQueries, DeliveryQueries, SearchQueries):
                 self._prepared.put((item_id, fp.text_hash), cand.prepared)
         return story
 
-    def _decide(self, conn: Connection, cand: Candidate) -> tuple[str, str | None, int | None]:
+    def _decide(self, conn: Connection, cand: Candidate) -> _Decision:
         """Status by precedence failed > baseline > duplicate > off_topic > new."""
         if cand.article is None or cand.fingerprint is None:
-            return "failed", None, None
+            return _Decision("failed")
         if cand.baseline_id is not None:
-            return "baseline", cand.baseline_id, None
-        match = self._find_duplicate(
+            return _Decision("baseline", cand.baseline_id)
+        found = self._find_duplicate(
             conn, cand.prepared or cand.article.text, cand.fingerprint, cand.article.stage
         )
-        if match is not None:
-            if match.status == "baseline":
-                return "baseline", match.duplicate_of, match.story_id
-            return "duplicate", match.url, match.story_id
+        if found is None:
+            found = self._find_translation(conn, cand)
+        if found is not None:
+            row, layer, evidence = found
+            if row.status == "baseline":
+                return _Decision("baseline", row.duplicate_of, row.story_id, layer)
+            return _Decision("duplicate", row.url, row.story_id, layer, evidence)
         if cand.relevance is not None and not cand.relevance.relevant:
-            return "off_topic", None, None
-        return "new", None, None
+            return _Decision("off_topic")
+        return _Decision("new")
 
     def _find_duplicate(
         self, conn: Connection, text_: str | Prepared, fp: Fingerprint, stage: str | None
-    ) -> Any:
+    ) -> tuple[Any, str, tuple[str, ...]] | None:
         """Earliest stored item that is the same text (hash) or a near/containment copy, of
-        the same instrument stage: a final that repeats its draft's text is the adoption,
-        news in its own right, not a copy (instruments.other_stage)."""
+        the same instrument stage, with the layer that matched: a final that repeats its
+        draft's text is the adoption, news in its own right (instruments.other_stage)."""
         exact = conn.execute(self._sql.by_hash, {"hash": fp.text_hash}).first()
         if exact is not None and not other_stage(stage, exact.stage):
-            return exact
+            return exact, "exact", ()
         prepared = None
         for row, stored_text in self._candidates(conn, fp):
             if other_stage(stage, row.stage):
                 continue
             prepared = prepared or prepare(text_)  # shingle the new text once, if at all
-            if compare(prepared, stored_text) is not None:
-                return row
+            match = compare(prepared, stored_text)
+            if match is not None:
+                return row, match.layer, ()
         return None
+
+    def _find_translation(
+        self, conn: Connection, cand: Candidate
+    ) -> tuple[Any, str, tuple[str, ...]] | None:
+        """The stored item in the other language that reports the same story
+        (policywatch.crosslang): candidates by shared evidence keys within the window, the
+        best-scoring match of the same instrument stage wins (the earliest on a tie)."""
+        art, keys = cand.article, lookup_keys(cand.cross_keys)
+        if art is None or not keys:
+            return None
+        day = art.published or cand.first_seen.date()
+        params = {
+            "keys": keys,
+            "language": "en" if is_chinese(art) else "zh",
+            "since": day - WINDOW,
+            "until": day + WINDOW,
+        }
+        rows = conn.execute(self._sql.cross_candidates, params).all()
+        if not rows:
+            return None
+        their_keys: dict[int, set[str]] = {row.id: set() for row in rows}
+        for item_id, key in conn.execute(self._sql.cross_keys_of, {"items": list(their_keys)}):
+            their_keys[item_id].add(key)
+        scored = [
+            (match.score, -row.id, row, match)
+            for row in rows
+            if not other_stage(art.stage, row.stage)
+            and (match := cross_match(cand.cross_keys, their_keys[row.id])) is not None
+        ]
+        if not scored:
+            return None
+        _score, _id, row, match = max(scored, key=lambda s: (s[0], s[1]))
+        return row, LAYER, match.shared
+
+    def _index_cross_keys(self, conn: Connection, cand: Candidate, item_id: int) -> None:
+        """Make a live item findable by the cross-language layer (its keys, language, date)."""
+        art = cand.article
+        if art is None or not cand.cross_keys:
+            return
+        language = "zh" if is_chinese(art) else "en"
+        day = art.published or cand.first_seen.date()
+        rows = [
+            {"key": key[:160], "item_id": item_id, "language": language, "published": day}
+            for key in sorted(cand.cross_keys)
+        ]
+        conn.execute(self._sql.insert_cross_keys, rows)
 
     def _candidates(self, conn: Connection, fp: Fingerprint) -> list[tuple[Any, Prepared]]:
         """Stored items sharing LSH band keys with fp (most shared first, at most
@@ -334,9 +401,7 @@ class Store(BriefingQueries, DeliveryQueries, SearchQueries):
         self,
         conn: Connection,
         cand: Candidate,
-        status: str,
-        duplicate_of: str | None,
-        story: int | None,
+        decision: _Decision,
         final_of: str | None = None,
     ) -> int | None:
         """INSERT ... ON CONFLICT (canonical_url) DO NOTHING; the new id, or None if present."""
@@ -353,9 +418,9 @@ class Store(BriefingQueries, DeliveryQueries, SearchQueries):
             "language": art.language if art else None,
             "author": art.author if art else None,
             "sitename": art.sitename if art else None,
-            "status": status,
-            "duplicate_of": duplicate_of,
-            "story_id": story,
+            "status": decision.status,
+            "duplicate_of": decision.duplicate_of,
+            "story_id": decision.story,
             "text_hash": fp.text_hash if fp else None,
             "relevance": rel.score if rel else None,
             "topics": json.dumps(list(rel.topics)) if rel else None,
@@ -370,6 +435,11 @@ class Store(BriefingQueries, DeliveryQueries, SearchQueries):
             "effective_date": art.effective_date if art else None,
             "instrument_key": art.instrument_key if art else None,
             "final_of": final_of,
+            "fingerprint_version": FINGERPRINT_VERSION if fp else None,
+            "match_layer": decision.layer,
+            "match_evidence": json.dumps(decision.evidence, ensure_ascii=False)
+            if decision.evidence
+            else None,
         }
         item_id = conn.execute(self._sql.insert_item, values).scalar_one_or_none()
         return None if item_id is None else int(item_id)
@@ -481,11 +551,13 @@ def item_dict(row: Any) -> dict[str, Any]:
         "final_of": row["final_of"],
         "status": row["status"],
         "duplicate_of": row["duplicate_of"],
+        "match_layer": row["match_layer"],
         "story": row["story_id"],
         "relevance": row["relevance"],
         "topics": json.loads(row["topics"]) if row["topics"] else [],
         "region": row["region"],
         "explain": json.loads(row["fired"]) if row["fired"] else [],
+        "match_evidence": json.loads(row["match_evidence"]) if row["match_evidence"] else [],
         "error": row["error"],
         "text": row["text"],
     }
