@@ -19,27 +19,14 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from policywatch.errors import ConfigError
 from policywatch.models import Relevance
+from policywatch.topics import SCALARS, merge, read_topics
 
 Terms = tuple[tuple[str, float], ...]  # (term, weight)
 
 _CJK = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
 _ACRONYM = re.compile(r"^[A-Z][A-Z0-9]{1,5}$")
-_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
-_SCALARS = {
-    "threshold": (0.0, 1.0),
-    "saturation": (0.1, 100.0),
-    "title_weight": (0.0, 100.0),
-    "lead_weight": (0.0, 100.0),
-    "tail_weight": (0.0, 100.0),
-    "lead_chars": (0.0, 1_000_000.0),
-    "topic_min": (0.0, 1000.0),
-    "topic_ratio": (0.0, 1.0),
-}
-_KEYS = {*_SCALARS, "fallback_topic", "ai", "policy", "penalty", "topics", "regions"}
 _MAX_FIRED = 48
 _SEPARATORS = re.compile(r"[\s.\-]+")
 _SPACES = re.compile(r"\s+")
@@ -302,128 +289,14 @@ class Lexicon:
 
 def load_lexicon(path: str | Path | None = None) -> Lexicon:
     """Built-in lexicon, extended by the user's topics.yaml at `path` (None: built-in only)."""
-    builtin = resources.files("policywatch") / "data" / "topics.yaml"
-    data = _read_yaml(str(builtin), builtin.read_text(encoding="utf-8"))
-    merged = _merge({}, data, str(builtin))
-    origin = [str(builtin)]
+    ref = resources.files("policywatch") / "data" / "topics.yaml"
+    with resources.as_file(ref) as builtin:
+        merged = merge({}, read_topics(builtin))
+        origin = [str(builtin)]
     if path is not None:
-        path = Path(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise ConfigError(f"{path}: topics file not found (check POLICYWATCH_TOPICS)") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{path}: cannot read topics file ({exc})") from None
-        merged = _merge(merged, _read_yaml(str(path), text), str(path))
+        merged = merge(merged, read_topics(Path(path)))
         origin.append(str(path))
     return _to_lexicon(merged, tuple(origin))
-
-
-def _read_yaml(where: str, text: str) -> dict[str, Any]:
-    """Parse a topics file; it must be a mapping (an empty file means no changes)."""
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f"{where}:{mark.line + 1}" if mark else where
-        raise ConfigError(f"{at}: invalid YAML: {getattr(exc, 'problem', None) or exc}") from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise ConfigError(f"{where}: top level must be a mapping (threshold:, ai:, policy:, ...)")
-    return data
-
-
-def _merge(base: dict[str, Any], data: dict[str, Any], where: str) -> dict[str, Any]:
-    """Validate one file's data and merge it over `base` (a later file extends an earlier one)."""
-    out = dict(base)
-    for key, value in data.items():
-        if key not in _KEYS:
-            known = ", ".join(sorted(_KEYS))
-            raise ConfigError(f"{where}: unknown key {key!r} (known keys: {known})")
-        if key in _SCALARS:
-            out[key] = _scalar(value, key, where)
-        elif key == "fallback_topic":
-            out[key] = _topic_name(value, key, where) if value is not None else None
-        elif key in ("ai", "policy", "penalty"):
-            out[key] = _merge_terms(out.get(key, {}), value, key, where)
-        elif key == "topics":
-            out[key] = _merge_topics(out.get(key, {}), value, where)
-        else:
-            out[key] = _merge_regions(out.get(key, {}), value, where)
-    return out
-
-
-def _scalar(value: Any, key: str, where: str) -> float:
-    low, high = _SCALARS[key]
-    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
-        raise ConfigError(f"{where}: key {key!r}: must be a number from {low:g} to {high:g}")
-    return float(value)
-
-
-def _topic_name(value: Any, key: str, where: str) -> str:
-    if not isinstance(value, str) or not _NAME.match(value):
-        raise ConfigError(
-            f"{where}: key {key!r}: topic names are lowercase words such as 'regulation' "
-            f"(got {value!r})"
-        )
-    return value
-
-
-def _merge_terms(base: dict[str, float], value: Any, key: str, where: str) -> dict[str, float]:
-    """Merge a term section (list = weight 1.0, or mapping term: weight; 0 removes a term)."""
-    if isinstance(value, list):
-        value = dict.fromkeys(value, 1.0)
-    if not isinstance(value, dict):
-        raise ConfigError(f"{where}: key {key!r}: list of terms or term: weight mapping expected")
-    out = dict(base)
-    for term, weight in value.items():
-        _check_term(term, f"{key}", where)
-        if isinstance(weight, bool) or not isinstance(weight, int | float) or not 0 <= weight <= 10:
-            raise ConfigError(f"{where}: key '{key}.{term}': weight must be a number from 0 to 10")
-        if weight == 0:
-            out.pop(term, None)
-        else:
-            out[term] = float(weight)
-    return out
-
-
-def _check_term(term: Any, key: str, where: str) -> None:
-    if not isinstance(term, str) or not term.strip() or term != term.strip():
-        raise ConfigError(f"{where}: key {key!r}: terms must be non-empty strings (got {term!r})")
-
-
-def _merge_topics(base: dict[str, Any], value: Any, where: str) -> dict[str, Any]:
-    """Merge topics by name: terms are merged, null removes a topic."""
-    if not isinstance(value, dict):
-        raise ConfigError(f"{where}: key 'topics': must be a mapping topic: terms")
-    out = dict(base)
-    for name, terms in value.items():
-        _topic_name(name, f"topics.{name}", where)
-        if terms is None:
-            out.pop(name, None)
-        else:
-            out[name] = _merge_terms(out.get(name, {}), terms, f"topics.{name}", where)
-    return out
-
-
-def _merge_regions(base: dict[str, Any], value: Any, where: str) -> dict[str, Any]:
-    """Merge regions by name: names are added, null removes a region."""
-    if not isinstance(value, dict):
-        raise ConfigError(f"{where}: key 'regions': must be a mapping region: [names]")
-    out = dict(base)
-    for name, names in value.items():
-        if not isinstance(name, str) or not name.strip():
-            raise ConfigError(f"{where}: key 'regions': region names must be strings ({name!r})")
-        if names is None:
-            out.pop(name, None)
-            continue
-        if not isinstance(names, list):
-            raise ConfigError(f"{where}: key 'regions.{name}': must be a list of names")
-        for term in names:
-            _check_term(term, f"regions.{name}", where)
-        out[name] = list(dict.fromkeys([*out.get(name, []), *names]))
-    return out
 
 
 def _to_lexicon(data: dict[str, Any], origin: tuple[str, ...]) -> Lexicon:
@@ -432,9 +305,7 @@ def _to_lexicon(data: dict[str, Any], origin: tuple[str, ...]) -> Lexicon:
     fallback = data.get("fallback_topic")
     if fallback is not None and fallback not in topics:
         raise ConfigError(f"{origin[-1]}: key 'fallback_topic': {fallback!r} is not a topic")
-    scalars = {k: data[k] for k in _SCALARS if k in data}
-    if "lead_chars" in scalars:
-        scalars["lead_chars"] = int(scalars["lead_chars"])
+    scalars = {k: data[k] for k in SCALARS if k in data}
     return Lexicon(
         ai=_freeze(data.get("ai", {})),
         policy=_freeze(data.get("policy", {})),

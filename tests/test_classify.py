@@ -373,3 +373,10 @@ def test_quality_script_meets_heldout_targets() -> None:
     )
     assert quiet.returncode == 0
     assert "[tune]" in quiet.stdout and "[heldout]" in quiet.stdout
+
+
+def test_topics_errors_name_the_line(tmp_path: Path) -> None:
+    bad = tmp_path / "topics.yaml"
+    bad.write_text("threshold: 0.4\nai:\n  neuromorphic: 1\n  photonic: heavy\n", "utf-8")
+    with pytest.raises(ConfigError, match=r"topics.yaml:4: key 'ai.photonic': "):
+        load_lexicon(bad)
