@@ -69,6 +69,11 @@ def sample_entries() -> tuple[BriefingEntry, ...]:
                 "明确了显式标识和隐式标识的技术要求。指引要求服务提供者在生成内容的元数据中添加隐式标识。"
             ),
             also_reported_by=(("新华网", "http://www.news.cn/tech/20261119/ai-label.htm"),),
+            translations=(
+                ("Xinhua", "https://english.news.cn/20261120/ai-labelling-guide/c.html", "en"),
+                ("China Daily", "https://www.chinadaily.com.cn/a/202611/20/ai-labels.html", "en"),
+            ),
+            language="zh",
         ),
         BriefingEntry(
             item_id=104,

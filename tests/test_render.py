@@ -354,3 +354,17 @@ def test_filter_counts_use_the_right_number() -> None:
     many = render_text(replace(sample_briefing(), duplicates_filtered=3, baseline_filtered=2))
     assert "1 duplicate, 1 baseline repeat," in one
     assert "3 duplicates, 2 baseline repeats," in many
+
+
+def test_other_language_copies_follow_the_original_in_every_format() -> None:
+    briefing = sample_briefing()
+    html, text, md = render_html(briefing), render_text(briefing), render_markdown(briefing)
+    assert 'Also reported in English by: <a href="https://english.news.cn/' in html
+    assert "Also reported in English by:" in text and "  - China Daily: https://" in text
+    assert "Also reported in English by: [Xinhua](<https://english.news.cn/" in md
+    english = replace(
+        briefing.entries[0],
+        language="en",
+        translations=(("工业和信息化部", "https://www.miit.gov.cn/a.html", "zh"),),
+    )
+    assert "中文原文：<a href=" in render_html(sample_briefing(entries=(english,)))
