@@ -92,4 +92,5 @@ def backfill(
         "until": chosen.until.isoformat(),
         "new_items": sum(r.new for r in results),
         "weeks": {o.briefing.week: o.briefing.new_count for o in outcomes},
+        "results": results,
     }

@@ -6,6 +6,7 @@ from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 
 from policywatch import app
+from policywatch.errors import MailError
 
 
 @flow(name="weekly_briefing")
@@ -25,4 +26,6 @@ def weekly_briefing(
         key=f"briefing-{b.week.lower()}",
         description=f"Briefing {b.week}",
     )
+    if outcome.failed:  # recorded and retried by the next run; the run itself must not pass
+        raise MailError(f"briefing {b.week}: a send failed: {outcome.note}")
     return outcome.note

@@ -124,6 +124,27 @@ def wait_healthy(
     raise PolicywatchError(f"Prefect API {api_url} not healthy after {timeout:.0f} s{where}")
 
 
+API_CHECK_TIMEOUT = 10.0  # seconds a configured Prefect API may take to answer at start
+
+
+def check_api() -> None:
+    """Before a flow starts: a configured Prefect API (PREFECT_API_URL or the profile) must
+    answer, else one line naming it and what to do (no temporary server is started instead)."""
+    from prefect.settings import get_current_settings
+
+    api_url = get_current_settings().api.url
+    if not api_url:  # no server configured: the flow starts a temporary local one
+        return
+    try:
+        wait_healthy(api_url, timeout=API_CHECK_TIMEOUT)
+    except PolicywatchError:
+        raise PolicywatchError(
+            f"Prefect API {api_url} is unreachable (no healthy answer within "
+            f"{API_CHECK_TIMEOUT:.0f} s): start the server, or unset PREFECT_API_URL to run "
+            "with a temporary local one; nothing was fetched"
+        ) from None
+
+
 def _tail(path: Path, lines: int = 15) -> str:
     try:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])

@@ -1,7 +1,8 @@
 """Library entry points the CLI and the Prefect flows share (no Prefect here).
 
 `Context` bundles what one process needs: settings, sources, lexicon, baseline and the store.
-The flows call `ingest_one` per source; `ingest` runs all sources without Prefect (tests, bench).
+The flows call `ingest_many` per group of sources; `ingest` runs all sources without Prefect
+(tests, bench).
 """
 
 from __future__ import annotations
@@ -19,13 +20,14 @@ from policywatch import archive, briefing, delivery, mail, render
 from policywatch.baseline import BaselineDoc, load_baseline
 from policywatch.classify import Lexicon, load_lexicon
 from policywatch.config import Settings, Source, SourcesFile, load_sources, settings_from_env
-from policywatch.delivery import Outbox, SendResult
-from policywatch.errors import ConfigError
+from policywatch.delivery import STALE_SENDING, Outbox, SendResult
+from policywatch.errors import ConfigError, MailError, PolicywatchError, RecipientsRefused
 from policywatch.glossary import Glossary, load_glossary
 from policywatch.models import Briefing, SourceResult
-from policywatch.pipeline import Extractor, IngestRun, Window, ingest_source
-from policywatch.settings import mask_url
+from policywatch.pipeline import Extractor, IngestRun, Window, ingest_sources
+from policywatch.settings import SmtpSettings, mask_url
 from policywatch.storage import Store
+from policywatch.storage.deliveries import INTERRUPTED
 from policywatch.subscriptions import Profile, SubscriptionsFile, load_subscriptions
 
 log = logging.getLogger("policywatch")
@@ -94,9 +96,10 @@ def new_run(ctx: Context, window: Window | None = None) -> IngestRun:
     )
 
 
-def ingest_one(source: Source, run: IngestRun) -> SourceResult:
-    """Ingest one source synchronously (a Prefect task wraps this)."""
-    return asyncio.run(ingest_source(source, run))
+def ingest_many(sources: Sequence[Source], run: IngestRun) -> list[SourceResult]:
+    """Ingest sources concurrently in one event loop, one HTTP client shared (a Prefect task
+    wraps this)."""
+    return asyncio.run(ingest_sources(sources, run))
 
 
 def ingest(
@@ -106,11 +109,7 @@ def ingest(
     sources = ctx.sources.enabled(list(source_ids))
     run = new_run(ctx, window)
     try:
-
-        async def all_sources() -> list[SourceResult]:
-            return list(await asyncio.gather(*(ingest_source(s, run) for s in sources)))
-
-        return asyncio.run(all_sources())
+        return ingest_many(sources, run)
     finally:
         run.extractor.close()
 
@@ -142,6 +141,7 @@ class BriefOutcome:
     note: str = ""
     markdown: str = ""
     deliveries: tuple[SendResult, ...] = ()  # per profile recipient, with a subscriptions file
+    failed: bool = False  # a send failed or a recipient was refused: recorded, retried
 
 
 def brief(
@@ -160,15 +160,23 @@ def brief(
     week = briefing.canonical_week(week or briefing.last_complete_week(tz))
     briefing.check_group_by(group_by)
     profiles = _profiles(ctx, profile)
+    # Earlier sends still owed go first, so this week's footer tells how they went.
+    retried = _retry_mail(ctx, week, group_by) if send and not profiles else []
     briefing.claim_items(ctx.store, week, tz)
     b = _build(ctx, week, group_by)
-    html, text, markdown = render.render_html(b), render.render_text(b), render.render_markdown(b)
-    paths = archive.write_briefing(ctx.settings.reports_dir, b, html, text, markdown)
+    html, text, markdown, paths = _archive(ctx.settings.reports_dir, b)
     if profiles:
         return _brief_profiles(ctx, b, paths, markdown, profiles, send=send, resend=resend)
     if not send:
         return BriefOutcome(b, paths, False, note="not sent (--no-send)", markdown=markdown)
-    return replace(_deliver(ctx, b, html, text, paths, resend), markdown=markdown)
+    outcome = replace(_deliver(ctx, b, html, text, paths, resend), markdown=markdown)
+    return _after_retries(outcome, retried)
+
+
+def _archive(folder: Path, b: Briefing) -> tuple[str, str, str, dict[str, Path]]:
+    """Render a briefing (HTML, text, Markdown) and archive it in `folder`."""
+    html, text, markdown = render.render_html(b), render.render_text(b), render.render_markdown(b)
+    return html, text, markdown, archive.write_briefing(folder, b, html, text, markdown)
 
 
 def _build(ctx: Context, week: str, group_by: str) -> Briefing:
@@ -203,12 +211,15 @@ def _brief_profiles(
     """Archive (and with send, deliver) each profile's briefing; retry earlier weeks' failures."""
     results: list[SendResult] = []
     for profile in profiles:
-        results += brief_profile(ctx, b, profile, send=send, resend=resend)
-        if send:
+        if send:  # first, so this week's footer tells how the retries went
             results += _retry_profile(ctx, b.week, profile, b.group_by)
+        results += brief_profile(ctx, b, profile, send=send, resend=resend)
     note = _delivery_note(results) if send else "not sent (--no-send)"
     sent = any(r.status == "sent" for r in results)
-    return BriefOutcome(b, paths, sent, note=note, markdown=markdown, deliveries=tuple(results))
+    failed = any(r.status == "failed" for r in results)
+    return BriefOutcome(
+        b, paths, sent, note=note, markdown=markdown, deliveries=tuple(results), failed=failed
+    )
 
 
 def brief_profile(
@@ -217,9 +228,8 @@ def brief_profile(
     """Archive the profile's view of `base` in reports/profiles/<id>/ and deliver it."""
     tags = delivery.source_tags(ctx.sources.sources)
     pb = delivery.profile_briefing(ctx.store, base, profile, tags)
-    html, text, md = render.render_html(pb), render.render_text(pb), render.render_markdown(pb)
     folder = ctx.settings.reports_dir / "profiles" / profile.id
-    archive.write_briefing(folder, pb, html, text, md)
+    html, text, _markdown, _paths = _archive(folder, pb)
     if not send:
         return []
     outbox = Outbox(ctx.store, ctx.settings.smtp, folder)
@@ -289,36 +299,109 @@ def after_ingest(ctx: Context, run_started: datetime) -> list[SendResult]:
 
 
 def _deliver(
-    ctx: Context, b: Briefing, html: str, text: str, paths: dict[str, Path], resend: bool
+    ctx: Context,
+    b: Briefing,
+    html: str,
+    text: str,
+    paths: dict[str, Path],
+    resend: bool,
+    to: Sequence[str] | None = None,
 ) -> BriefOutcome:
-    """Send (or write as .eml) at most once per week and recipient list, via the ledger."""
+    """Send (or write as .eml) once per week and recipient list (`to`, default
+    POLICYWATCH_MAIL_TO), via the ledger; a send cut off by a crash is taken over once stale
+    and re-sent with the same Message-ID."""
     smtp = ctx.settings.smtp
+    if to is not None:
+        smtp = smtp.model_copy(update={"mail_to": tuple(to)})
     recipients = ",".join(smtp.mail_to) if smtp.host else "eml"
     # Built before the ledger is touched: a bad address fails here and blocks nothing.
     message = mail.build_message(
         b, html, text, smtp, message_id=briefing.message_id(b.week, recipients)
     )
     msg_id, previous = briefing.ledger_begin(
-        ctx.store, b.week, recipients, b.new_count, resend=resend
+        ctx.store, b.week, recipients, b.new_count, resend=resend, stale_after=STALE_SENDING
     )
     if msg_id is None:
-        why = (
-            "already sent"
-            if previous == "sent"
-            else "is being sent by another run, or an earlier send was cut off (may have arrived)"
-        )
-        return BriefOutcome(b, paths, False, note=f"{b.week} {why}; use --resend to send again")
+        return BriefOutcome(b, paths, False, note=_not_sending(b.week, previous))
+    outcome = _send_reserved(ctx, smtp, b, message, paths, recipients)
+    if previous != "sending":
+        return outcome
+    return replace(
+        outcome, note=f"{b.week} re-sent ({INTERRUPTED}; same Message-ID): {outcome.note}"
+    )
+
+
+def _not_sending(week: str, previous: str | None) -> str:
+    """Why the week's send was not even tried: it is sent, or a send of it is under way."""
+    if previous == "sent":
+        return f"{week} already sent; use --resend to send again"
+    return (
+        f"{week} is being sent by another run, or an earlier send was cut off (may have "
+        f"arrived): a run {delivery.stale_minutes()} minutes after it started re-sends it with "
+        "the same Message-ID; use --resend to send it now"
+    )
+
+
+def _send_reserved(
+    ctx: Context,
+    smtp: SmtpSettings,
+    b: Briefing,
+    message: Any,
+    paths: dict[str, Path],
+    recipients: str,
+) -> BriefOutcome:
+    """Transmit a reserved send and record how it went; addresses the server refused get rows
+    of their own (retried alone), a failure is recorded and raised as one line."""
     try:
-        outcome = _transmit(ctx, b, message, paths)
+        outcome = _transmit(ctx, smtp, b, message, paths)
+    except RecipientsRefused as exc:
+        briefing.ledger_finish(ctx.store, b.week, recipients)
+        for address, reason in exc.refused.items():
+            briefing.ledger_refused(ctx.store, b.week, address, b.new_count, reason)
+        note = f"{b.week} sent, but {exc}; recorded, the next run sends it to them alone"
+        return BriefOutcome(b, paths, True, note=note, failed=True)
     except Exception as exc:  # any failure before delivery: recorded, retried by a later run
         briefing.ledger_finish(ctx.store, b.week, recipients, error=str(exc) or repr(exc))
+        if isinstance(exc, PolicywatchError):
+            raise MailError(
+                f"{b.week} not sent ({exc}); recorded, the next run retries it"
+            ) from None
         raise
     briefing.ledger_finish(ctx.store, b.week, recipients)
     return outcome
 
 
-def _transmit(ctx: Context, b: Briefing, message: Any, paths: dict[str, Path]) -> BriefOutcome:
+def _retry_mail(ctx: Context, week: str, group_by: str) -> list[BriefOutcome]:
+    """Send what the POLICYWATCH_MAIL_TO ledger still owes besides this week's send: earlier
+    weeks' failed or cut-off sends, and addresses the server refused (alone)."""
     smtp = ctx.settings.smtp
+    groups = [",".join(smtp.mail_to), *smtp.mail_to] if smtp.host else ["eml"]
+    weeks = [*delivery.retry_weeks(week), week]
+    owed = briefing.owed(ctx.store, weeks, groups, STALE_SENDING)
+    done = []
+    for earlier, recipients in [o for o in owed if o != (week, groups[0])]:
+        b = _build(ctx, earlier, group_by)
+        html, text, _markdown, paths = _archive(ctx.settings.reports_dir, b)
+        to = recipients.split(",") if smtp.host else None
+        try:
+            done.append(_deliver(ctx, b, html, text, paths, False, to))
+        except PolicywatchError as exc:
+            done.append(BriefOutcome(b, paths, False, note=str(exc), failed=True))
+        log.warning("%s", done[-1].note)
+    return done
+
+
+def _after_retries(outcome: BriefOutcome, retried: list[BriefOutcome]) -> BriefOutcome:
+    """This week's outcome, with the notes of the sends retried before it first."""
+    if not retried:
+        return outcome
+    note = "\n".join([*(r.note for r in retried), outcome.note])
+    return replace(outcome, note=note, failed=outcome.failed or any(r.failed for r in retried))
+
+
+def _transmit(
+    ctx: Context, smtp: SmtpSettings, b: Briefing, message: Any, paths: dict[str, Path]
+) -> BriefOutcome:
     if not smtp.host:
         eml = mail.write_eml(message, ctx.settings.reports_dir)
         return BriefOutcome(b, paths, True, eml, note=f"no SMTP host configured; wrote {eml}")

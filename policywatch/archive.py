@@ -19,7 +19,7 @@ from pathlib import Path
 
 from policywatch import archive_pages
 from policywatch.archive_pages import ArchivedItem
-from policywatch.errors import StoreError
+from policywatch.errors import ArchiveError
 from policywatch.models import Briefing
 from policywatch.render import ENV, clean, counted, date_range, week_heading
 
@@ -50,7 +50,7 @@ def write_briefing(
 ) -> dict[str, Path]:
     """Write the week's html/md/txt and JSON sidecar, then rebuild index.html and feed.xml."""
     if not WEEK.match(b.week):
-        raise StoreError(f"{reports_dir}: refusing to archive briefing with bad week {b.week!r}")
+        raise ArchiveError(f"{reports_dir}: refusing to archive briefing with bad week {b.week!r}")
     paths = {
         "html": reports_dir / f"{b.week}.html",
         "md": reports_dir / f"{b.week}.md",
@@ -80,7 +80,7 @@ def atomic_write(path: Path, content: str) -> None:
             Path(tmp).unlink(missing_ok=True)
             raise
     except OSError as exc:
-        raise StoreError(f"{path}: cannot write: {exc.strerror or exc}") from exc
+        raise ArchiveError(f"{path}: cannot write: {exc.strerror or exc}") from None
 
 
 def _sidecar(b: Briefing) -> dict[str, object]:

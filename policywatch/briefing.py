@@ -6,19 +6,21 @@ An item is briefed once: the first render of week W claims every eligible `new` 
 
 from __future__ import annotations
 
-import hashlib
 import json
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from policywatch import trends
+from policywatch import delivery, trends
 from policywatch.config import Source
 from policywatch.crosslang import LAYER as CROSS_LANGUAGE
 from policywatch.crosslang import language_of
 from policywatch.errors import ConfigError
+from policywatch.mail import stable_message_id
 from policywatch.models import Briefing, BriefingEntry, Consultation, DraftLink, SourceHealth
 from policywatch.storage import Store
+from policywatch.storage.deliveries import is_stale
 from policywatch.summary import summarize
 
 FAILING_RUNS_FLAG = 3  # consecutive failed runs after which a source is flagged unhealthy
@@ -120,7 +122,16 @@ def build_briefing(
         group_by=group_by,
         consultations=open_consultations(store, week, names),
         trends=week_trends(store, week),
+        delivery_notes=delivery_notes(store, week),
     )
+
+
+def delivery_notes(store: Store, week: str) -> tuple[str, ...]:
+    """Footer lines on the POLICYWATCH_MAIL_TO sends of the weeks before `week` that were not
+    clean: failed, cut off, or delivered only on a retry."""
+    weeks = delivery.retry_weeks(week)
+    rows = [r for r in store.deliveries() if r["week"] in weeks]
+    return delivery.ledger_notes((r["week"], r["recipients"], r) for r in rows)
 
 
 def week_trends(store: Store, week: str) -> trends.Trends:
@@ -214,19 +225,28 @@ def consecutive_failures(store: Store, source_id: str) -> int:
 
 def message_id(week: str, recipients: str) -> str:
     """Deterministic Message-ID per week and recipient list: a resend is recognisably the same."""
-    digest = hashlib.sha1(f"{week}|{recipients}".encode()).hexdigest()[:16]
-    return f"<{week}.{digest}@policywatch>"
+    return stable_message_id(week, recipients)
 
 
 def ledger_begin(
-    store: Store, week: str, recipients: str, item_count: int, *, resend: bool
+    store: Store,
+    week: str,
+    recipients: str,
+    item_count: int,
+    *,
+    resend: bool,
+    stale_after: timedelta | None = None,
 ) -> tuple[str | None, str | None]:
     """Reserve the send of week: (message id, previous status); id None when refused.
 
-    At-most-once: a week already `sent`, or left `sending` by a crashed run (it may have
-    reached the server), is not sent again without resend=True (Store.begin_delivery)."""
+    A week already `sent`, or `sending` for less than `stale_after` (another run may be at
+    it), is not sent again without resend=True. A `sending` reservation older than that was
+    cut off by a crash: it is taken over (previous "sending") and re-sent with the same
+    Message-ID, so the recipients get it at least once (Store.begin_delivery)."""
     mid = message_id(week, recipients)
-    won, previous = store.begin_delivery(week, recipients, mid, item_count, resend=resend)
+    won, previous = store.begin_delivery(
+        week, recipients, mid, item_count, resend=resend, stale_after=stale_after
+    )
     if won:
         return mid, previous
     if previous in ("sent", "sending") and not resend:
@@ -236,6 +256,31 @@ def ledger_begin(
 
 def ledger_finish(store: Store, week: str, recipients: str, *, error: str | None = None) -> None:
     store.finish_delivery(week, recipients, error)
+
+
+def ledger_refused(store: Store, week: str, address: str, item_count: int, reason: str) -> None:
+    """Record that the server refused one address of a list that got the week (its own row,
+    `failed`: retried alone by the next run, so the others never get a second copy)."""
+    store.begin_delivery(week, address, message_id(week, address), item_count, resend=True)
+    store.finish_delivery(week, address, reason)
+
+
+def owed(
+    store: Store, weeks: Sequence[str], groups: Sequence[str], stale_after: timedelta
+) -> list[tuple[str, str]]:
+    """(week, recipients) of `weeks` whose send to one of `groups` failed, or was cut off
+    (`sending` for longer than `stale_after`): what the next run sends again."""
+    now = datetime.now(UTC)
+    return [
+        (row["week"], row["recipients"])
+        for row in store.deliveries()
+        if row["week"] in weeks
+        and row["recipients"] in groups
+        and (
+            row["status"] == "failed"
+            or (row["status"] == "sending" and is_stale(row["attempted_at"], stale_after, now))
+        )
+    ]
 
 
 def ledger(store: Store) -> list[dict[str, Any]]:

@@ -98,8 +98,11 @@ def _send_email(
 
 def _email(message: Message, smtp: SmtpSettings, key: str) -> EmailMessage:
     text = message.text or "\n".join([*message.lines, "", message.footer])
-    msg = mail.build_simple_message(message.title, text, message.html, smtp, key)
-    return msg
+    # The same Message-ID on every attempt: a send taken over after a crash is one message.
+    message_id = mail.stable_message_id(key, ",".join(smtp.mail_to))
+    return mail.build_simple_message(
+        message.title, text, message.html, smtp, key, message_id=message_id
+    )
 
 
 __all__ = ["ChannelError", "MailError", "Message", "send"]

@@ -11,6 +11,7 @@ import gc
 import logging
 import os
 import sys
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -166,7 +167,22 @@ def ingest(
     """Fetch every enabled source once and store new articles (runs the Prefect `ingest` flow)."""
     results = run_ingest_flow(source or None)
     _echo_results(results)
+    _exit_on_database_failures(results)
     if results and all(r.error for r in results):
+        raise typer.Exit(1)
+
+
+def _exit_on_database_failures(results: list[Any]) -> None:
+    """Exit 1 when the database failed sources (after its retries): their pages are retried by
+    the next run, but the operator must know this one is incomplete."""
+    failed = [r.source_id for r in results if r.database_failed]
+    if failed:
+        typer.echo(
+            f"policywatch: error: {len(failed)} sources failed for a database reason "
+            f"({', '.join(failed[:5])}{', ...' if len(failed) > 5 else ''}); run again once "
+            "the database is back",
+            err=True,
+        )
         raise typer.Exit(1)
 
 
@@ -370,7 +386,7 @@ def brief(
         typer.echo(outcome.note, err=True)
     for sent in outcome.deliveries:
         typer.echo(f"{sent.subject}: {sent.status} {sent.recipient} {sent.note}".rstrip(), err=True)
-    if any(sent.status == "failed" for sent in outcome.deliveries):
+    if outcome.failed:
         raise typer.Exit(1)  # recorded, and retried by the next `brief --send`
 
 
@@ -386,8 +402,10 @@ def run(
     ),
 ) -> None:
     """The weekly main job: ingest every source, then brief and send the week."""
-    _echo_results(run_ingest_flow())
+    results = run_ingest_flow()
+    _echo_results(results)
     brief(week=week, send=send, resend=False, group_by=group_by, profile=None)
+    _exit_on_database_failures(results)
 
 
 def run_ingest_flow(sources: list[str] | None = None) -> list[Any]:
@@ -396,7 +414,27 @@ def run_ingest_flow(sources: list[str] | None = None) -> list[Any]:
     from flows.ingest import ingest as ingest_flow
 
     settle_imports()
-    return ingest_flow(sources=sources)
+    return orchestrated(lambda: ingest_flow(sources=sources))
+
+
+def orchestrated(flow_call: Callable[[], Any]) -> Any:
+    """Run a flow once the database and a configured Prefect API answer (else one line, exit
+    1); a Prefect API lost during the run is one line too (what was done is stored)."""
+    import httpx
+
+    from flows.serve import check_api
+    from policywatch.config import settings_from_env
+    from policywatch.storage import Store
+
+    Store.open(settings_from_env().db_url).close()  # down: "cannot open database ..."
+    check_api()
+    try:
+        return flow_call()
+    except httpx.HTTPError as exc:
+        raise PolicywatchError(
+            f"lost the Prefect API during the run ({type(exc).__name__}: {exc}); what was "
+            "fetched is stored, the next run picks up the rest"
+        ) from None
 
 
 @app.command()
@@ -454,12 +492,15 @@ def backfill(
     from flows.backfill import backfill as backfill_flow
 
     settle_imports()
-    result = backfill_flow(since=since_day, until=until_day, sources=source or None, send=send)
+    result = orchestrated(
+        lambda: backfill_flow(since=since_day, until=until_day, sources=source or None, send=send)
+    )
     for week, count in result["weeks"].items():
         typer.echo(f"{week}: {count} new items", err=True)
     typer.echo(
         f"backfill {result['since']}..{result['until']}: {result['new_items']} new", err=True
     )
+    _exit_on_database_failures(result["results"])
 
 
 @app.command()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,10 +15,11 @@ from typing import Any
 from policywatch import channels
 from policywatch.channels import Message
 from policywatch.config import Source
-from policywatch.errors import PolicywatchError
+from policywatch.errors import PolicywatchError, RecipientsRefused
 from policywatch.models import Briefing
 from policywatch.settings import SmtpSettings
 from policywatch.storage import Store
+from policywatch.storage.deliveries import INTERRUPTED
 from policywatch.subscriptions import (
     AlertRule,
     Profile,
@@ -70,41 +71,71 @@ class Outbox:
         force: bool = False,
     ) -> list[SendResult]:
         """Send `message` once to every recipient group of `to` not yet sent for `subject`
-        (`force`: again, even to those that have it)."""
-        return [
-            self._deliver_one(kind, subject, group, message, item_count, force)
-            for group in recipient_groups(to)
-        ]
+        (`force`: again, even to those that have it), and alone to each address the server
+        refused within a group that got it."""
+        results: list[SendResult] = []
+        for group in self._groups(kind, subject, to):
+            results += self._deliver_one(kind, subject, group, message, item_count, force)
+        return results
 
     def _deliver_one(
         self, kind: str, subject: str, group: str, message: Message, count: int, force: bool
-    ) -> SendResult:
+    ) -> list[SendResult]:
         shown = mask_recipient(group)
         won, previous = self.store.begin_send(
             kind, subject, group, count, STALE_SENDING, force=force
         )
         if not won:
             why = "already sent" if previous == "sent" else "being sent by another run"
-            return SendResult(kind, subject, shown, "skipped", why)
+            return [SendResult(kind, subject, shown, "skipped", why)]
         key = subject.replace("/", "-")
         try:
             note = channels.send(group, message, self.smtp, self.eml_dir, key)
+        except RecipientsRefused as exc:  # the others have it: only the refused are retried
+            self.store.finish_send(kind, subject, group)
+            sent = SendResult(kind, subject, shown, "sent", _reason(group, exc))
+            return [
+                sent,
+                *(self._refused(kind, subject, a, r, count) for a, r in exc.refused.items()),
+            ]
         except Exception as exc:  # any failure of one channel is recorded, never raised
-            reason = _reason(group, exc)
-            self.store.finish_send(kind, subject, group, reason)
-            log.warning("%s %s to %s failed: %s", kind, subject, shown, reason)
-            return SendResult(kind, subject, shown, "failed", reason)
+            return [self._failed(kind, subject, group, _reason(group, exc))]
         self.store.finish_send(kind, subject, group)
-        return SendResult(kind, subject, shown, "sent", note)
+        if previous == "sending":
+            note = f"{note}; re-sent: {INTERRUPTED} (same Message-ID)"
+        return [SendResult(kind, subject, shown, "sent", note)]
+
+    def _refused(
+        self, kind: str, subject: str, address: str, reason: str, count: int
+    ) -> SendResult:
+        """Record one refused address of a group as its own failed send (retried alone)."""
+        self.store.begin_send(kind, subject, address, count, STALE_SENDING, force=True)
+        return self._failed(kind, subject, address, reason)
+
+    def _failed(self, kind: str, subject: str, group: str, reason: str) -> SendResult:
+        self.store.finish_send(kind, subject, group, reason)
+        shown = mask_recipient(group)
+        log.warning("%s %s to %s failed: %s", kind, subject, shown, reason)
+        return SendResult(kind, subject, shown, "failed", reason)
+
+    def _groups(self, kind: str, subject: str, to: Sequence[str]) -> list[str]:
+        """recipient_groups(to), then the addresses refused alone on an earlier send and not
+        sent since (each has a ledger row of its own)."""
+        rows = {
+            r["recipient"]: r["status"] for r in self.store.sends([subject]) if r["kind"] == kind
+        }
+        groups = recipient_groups(to)
+        alone = [a.strip() for a in to if is_email(a) and a.strip() not in groups]
+        return groups + [a for a in alone if rows.get(a) not in (None, "sent")]
 
     def pending(self, kind: str, subject: str, to: Sequence[str]) -> bool:
-        """Whether some recipient group of `to` has not been sent `subject` yet."""
+        """Whether some recipient group of `to` (or a refused address) lacks `subject` yet."""
         sent = {
             row["recipient"]
             for row in self.store.sends([subject])
             if row["kind"] == kind and row["status"] == "sent"
         }
-        return any(group not in sent for group in recipient_groups(to))
+        return any(group not in sent for group in self._groups(kind, subject, to))
 
 
 def _reason(group: str, exc: BaseException) -> str:
@@ -140,7 +171,15 @@ def profile_briefing(
         entries=tuple(e for e in base.entries if e.item_id in keep),
         consultations=tuple(c for c in base.consultations if c.item_id in keep),
         profile=profile.name,
+        delivery_notes=profile_notes(store, base.week, profile),
     )
+
+
+def profile_notes(store: Store, week: str, profile: Profile) -> tuple[str, ...]:
+    """Footer lines on the profile's sends of the weeks before `week` that were not clean."""
+    subjects = [profile_subject(earlier, profile) for earlier in retry_weeks(week)]
+    rows = [r for r in store.sends(subjects) if r["kind"] == "briefing"]
+    return ledger_notes((r["subject"].split("/")[0], r["recipient"], r) for r in rows)
 
 
 def briefing_message(b: Briefing, html: str, text: str) -> Message:
@@ -274,6 +313,45 @@ def failing_message(source: Source, streak: Sequence[Any]) -> Message:
         f"- latest error: {_md(latest.error or '')}",
     )
     return Message(title, lines, "You are told once per failure streak.")
+
+
+# -- the ledger in the next briefing's footer ----------------------------------------------
+
+
+def ledger_notes(rows: Iterable[tuple[str, str, Mapping[str, Any]]]) -> tuple[str, ...]:
+    """One footer line per (label, recipient, ledger row) whose send was not clean."""
+    return tuple(note for label, to, row in rows if (note := ledger_note(label, to, row)))
+
+
+def ledger_note(label: str, recipient: str, row: Mapping[str, Any]) -> str | None:
+    """'2026-W46 to a@x: not delivered (reason); …' for a send that failed, was cut off or
+    went out only on a retry; None for one that went out at the first attempt."""
+    who = "the .eml file" if recipient == "eml" else mask_recipient(recipient)
+    status, error = row["status"], row["error"]
+    if status == "failed":
+        return f"{label} to {who}: not delivered ({error}); the next run sends it again"
+    if status == "sending":
+        return (
+            f"{label} to {who}: not confirmed (the send of {_stamp(row['attempted_at'])} was "
+            f"cut off or is still running); a run {stale_minutes()} minutes later re-sends it"
+        )
+    if error == INTERRUPTED:
+        return (
+            f"{label} to {who}: re-sent {_stamp(row['sent_at'])} after a send was cut off "
+            "(same Message-ID: most mail clients show one copy)"
+        )
+    if error:
+        return f"{label} to {who}: delivered {_stamp(row['sent_at'])} on a retry, after: {error}"
+    return None
+
+
+def stale_minutes() -> str:
+    """STALE_SENDING in minutes, for messages ('15')."""
+    return f"{STALE_SENDING.total_seconds() / 60:g}"
+
+
+def _stamp(value: datetime) -> str:
+    return f"{_utc(value):%Y-%m-%d %H:%M} UTC"
 
 
 # -- helpers -------------------------------------------------------------------------------

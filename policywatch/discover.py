@@ -9,10 +9,11 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urljoin, urlsplit
+from zoneinfo import ZoneInfo
 
 import feedparser
 import lxml.etree
@@ -43,6 +44,8 @@ class SitemapResult:
 
 def parse_feed(body: bytes, base_url: str) -> tuple[Link, ...]:
     """Entries of an RSS/Atom/RDF or JSON Feed document as Links (URL, title, date)."""
+    if not body.strip():
+        raise DiscoveryError(base_url, "empty feed (the response had no content)")
     if body.lstrip()[:1] in (b"{", b"["):
         return _parse_json_feed(body, base_url)
     try:
@@ -52,7 +55,9 @@ def parse_feed(body: bytes, base_url: str) -> tuple[Link, ...]:
     if not parsed.entries:
         reason = parsed.get("bozo_exception")
         detail = f": {str(reason).splitlines()[0][:120]}" if reason else ""
-        if parsed.bozo:
+        # A recognised feed with no items is valid: we pass no Content-Type, hence the flag.
+        empty = parsed.get("version") and isinstance(reason, feedparser.NonXMLContentType)
+        if parsed.get("bozo") and not empty:
             raise DiscoveryError(base_url, f"malformed feed with no entries{detail}")
         return ()
     links = (_feed_entry(entry, base_url) for entry in parsed.entries[:MAX_LINKS])
@@ -69,11 +74,20 @@ def _feed_entry(entry: Any, base_url: str) -> Link | None:
     # Look keys up explicitly: feedparser's entry.get("updated_parsed") falls back to the
     # published date with a DeprecationWarning when the feed has no updated date.
     keys = set(entry.keys())
-    stamp = next(
-        (entry[k] for k in ("published_parsed", "updated_parsed") if k in keys and entry[k]), None
+    key = next(
+        (k for k in ("published", "updated") if f"{k}_parsed" in keys and entry[k + "_parsed"]),
+        None,
     )
+    stamp = entry[f"{key}_parsed"] if key else None
     published = plausible_date(date(*stamp[:3])) if stamp else None
-    return Link(url=url, title=_clean(entry.get("title")), published=published)
+    # feedparser gives UTC: keep the instant when the feed wrote a time of day (a bare date
+    # is the publisher's own day), so the pipeline can date it in POLICYWATCH_TIMEZONE.
+    instant = None
+    if stamp and published is not None and ":" in str(entry[key] if key in keys else ""):
+        instant = datetime(*stamp[:6]).replace(tzinfo=UTC)
+    return Link(
+        url=url, title=_clean(entry.get("title")), published=published, published_at=instant
+    )
 
 
 def _first_alternate(links: list[Any]) -> str | None:
@@ -98,7 +112,7 @@ def _parse_json_feed(body: bytes, base_url: str) -> tuple[Link, ...]:
         url = _absolute(base_url, item.get("url") or item.get("external_url"))
         if url:
             stamp = item.get("date_published") or item.get("date_modified")
-            links.append(Link(url, _clean(item.get("title")), _parse_date(stamp)))
+            links.append(Link(url, _clean(item.get("title")), *_parse_stamp(stamp)))
     return _dedupe_links(links)
 
 
@@ -127,7 +141,7 @@ def _sitemap_entry(element: Any, base_url: str) -> Link | None:
         if isinstance(child.tag, str)
     }
     url = _absolute(base_url, values.get("loc"))
-    return Link(url, None, _parse_date(values.get("lastmod"))) if url else None
+    return Link(url, None, *_parse_stamp(values.get("lastmod"))) if url else None
 
 
 def _plain_sitemap(body: bytes, base_url: str) -> tuple[Link, ...]:
@@ -194,6 +208,28 @@ def _absolute(base_url: str, href: Any) -> str | None:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return None
     return parts._replace(fragment="").geturl()
+
+
+def _parse_stamp(value: Any) -> tuple[date | None, datetime | None]:
+    """The date as written, and the instant when the value has a time and a UTC offset."""
+    day = _parse_date(value)
+    try:
+        instant = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except (AttributeError, ValueError):
+        return day, None
+    return day, instant if day is not None and instant.tzinfo is not None else None
+
+
+def local_dates(links: Iterable[Link], timezone: str) -> list[Link]:
+    """Links dated by the day, in `timezone`, of the instant their feed or sitemap gave: weeks
+    are local, so 00:30 on a Monday in London is that Monday while UTC still says Sunday."""
+    zone = ZoneInfo(timezone)
+    return [
+        replace(link, published=plausible_date(link.published_at.astimezone(zone).date()))
+        if link.published_at is not None
+        else link
+        for link in links
+    ]
 
 
 def _parse_date(value: Any) -> date | None:

@@ -43,8 +43,21 @@ class StoreError(PolicywatchError):
     """The database could not be opened, migrated or written."""
 
 
+class ArchiveError(PolicywatchError):
+    """A briefing file (reports/, an .eml) could not be written: disk full, read-only, ..."""
+
+
 class MailError(PolicywatchError):
     """The briefing email could not be built or sent."""
+
+
+class RecipientsRefused(MailError):
+    """The server took the message for some recipients and refused the others (`refused`:
+    address -> the server's reply): those who have it must not get it again."""
+
+    def __init__(self, message: str, refused: dict[str, str]) -> None:
+        super().__init__(message)
+        self.refused = refused
 
 
 class ChannelError(PolicywatchError):

@@ -7,6 +7,7 @@ name host:port and the reason, never the password.
 
 from __future__ import annotations
 
+import hashlib
 import smtplib
 import ssl
 from datetime import UTC, datetime
@@ -18,7 +19,7 @@ from pathlib import Path
 
 from policywatch.archive import WEEK, atomic_write, aware
 from policywatch.config import SmtpSettings
-from policywatch.errors import MailError
+from policywatch.errors import MailError, RecipientsRefused
 from policywatch.models import Briefing
 from policywatch.render import clean
 
@@ -49,6 +50,13 @@ def _address(value: str, field: str) -> Address:
     if not parsed.username or not parsed.domain:
         raise MailError(f"invalid {field} address {text!r}: expected user@domain")
     return parsed
+
+
+def stable_message_id(key: str, recipients: str) -> str:
+    """One Message-ID per message key and recipient list: a re-send after a cut-off send is
+    recognisably the same message (mail clients that dedupe by Message-ID show one copy)."""
+    digest = hashlib.sha1(f"{key}|{recipients}".encode()).hexdigest()[:16]
+    return f"<{header_safe(key).replace(' ', '')}.{digest}@policywatch>"
 
 
 def _message_id(key: str, sender: Address, message_id: str | None) -> str:
@@ -132,7 +140,12 @@ def send_message(
     except (smtplib.SMTPException, OSError) as exc:
         raise MailError(f"SMTP {where}: {_reason(exc)}") from None
     if refused:
-        raise MailError(f"SMTP {where}: some recipients refused: {_refused(refused)}")
+        reasons = {
+            addr: f"SMTP {where}: {_refused({addr: reply})}" for addr, reply in refused.items()
+        }
+        raise RecipientsRefused(
+            f"SMTP {where}: some recipients refused: {_refused(refused)}", reasons
+        )
 
 
 def _connect(smtp: SmtpSettings, timeout: float, context: ssl.SSLContext) -> smtplib.SMTP:

@@ -43,6 +43,7 @@ class Link:
     url: str
     title: str | None = None
     published: date | None = None
+    published_at: datetime | None = None  # the instant, when the feed or sitemap gave a time
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +167,7 @@ class Briefing:
     group_by: str = "topic"  # "topic" or "region"
     consultations: tuple[Consultation, ...] = ()  # open for comment after the week, by deadline
     profile: str | None = None  # the subscription profile's name, when it is one
+    delivery_notes: tuple[str, ...] = ()  # earlier weeks' sends that failed, were cut off or late
     trends: Trends | None = None  # items per week by topic and region, this week last
 
     @property

@@ -23,9 +23,15 @@ from policywatch.baseline import BaselineDoc
 from policywatch.briefing import week_label
 from policywatch.classify import Lexicon
 from policywatch.config import FetchSettings, Source
-from policywatch.discover import next_page_url, parse_feed, parse_listing, parse_sitemap
+from policywatch.discover import (
+    local_dates,
+    next_page_url,
+    parse_feed,
+    parse_listing,
+    parse_sitemap,
+)
 from policywatch.errors import DiscoveryError, PolicywatchError, StoreError
-from policywatch.fetch import Fetcher, Response, Validators
+from policywatch.fetch import Fetcher, FetchSession, Response, Validators
 from policywatch.glossary import Glossary
 from policywatch.models import Link, SourceResult
 from policywatch.storage import Candidate, Store, Stored
@@ -117,11 +123,20 @@ class IngestRun:
     window: Window | None = None
 
 
-async def ingest_source(source: Source, run: IngestRun) -> SourceResult:
+async def ingest_sources(sources: Sequence[Source], run: IngestRun) -> list[SourceResult]:
+    """Ingest sources concurrently in this event loop, sharing one HTTP client and each
+    origin's robots.txt (limits stay per source)."""
+    async with FetchSession(run.fetch, sources=len(sources)) as session:
+        return list(await asyncio.gather(*(ingest_source(s, run, session) for s in sources)))
+
+
+async def ingest_source(
+    source: Source, run: IngestRun, session: FetchSession | None = None
+) -> SourceResult:
     """Ingest one source; any failure is returned in the result, never raised."""
     started = datetime.now(UTC)
     try:
-        result = await _ingest(source, run, started)
+        result = await _ingest(source, run, started, session)
     except StoreError as exc:  # still failing after the retries of a dropped connection
         result = SourceResult(
             source.id, started, datetime.now(UTC), error=str(exc), database_failed=True
@@ -141,14 +156,17 @@ async def ingest_source(source: Source, run: IngestRun) -> SourceResult:
     return result
 
 
-async def _ingest(source: Source, run: IngestRun, started: datetime) -> SourceResult:
-    async with Fetcher(run.fetch) as fetcher:  # every get passes the source's own delay
+async def _ingest(
+    source: Source, run: IngestRun, started: datetime, session: FetchSession | None
+) -> SourceResult:
+    async with Fetcher(run.fetch, session=session) as fetcher:  # gets pass the source's delay
         links, validators = await discover_links(
             source, fetcher, run.store, backfill=run.window is not None
         )
+        links = local_dates(links, run.timezone)
         if not links and validators is not None and source.kind == "listing":
             await _check_layout(source, run)
-        todo = await asyncio.to_thread(_select_links, source, links, run)
+        todo = await asyncio.to_thread(_select_links, source, links, run) if links else []
         results, stored = await _process_and_store(fetcher, source, todo, run)
     # Remember validators only when nothing is left to retry: a 304 next time finds no links.
     retry_later = len(todo) >= run.fetch.max_items_per_source or any(r.error for r in results)
@@ -341,7 +359,8 @@ class _BatchWriter:
         self.pending = asyncio.create_task(asyncio.to_thread(self.run.store.add, batch))
 
     async def finish(self) -> list[Stored]:
-        await self._flush()
+        if self.batch:  # nothing to store (an unchanged source): no thread hop
+            await self._flush()
         if self.pending is not None:
             self.stored.extend(await self.pending)
         return self.stored

@@ -273,6 +273,7 @@ def _context(b: Briefing) -> dict[str, object]:
             for h in b.unhealthy
         ],
         "repeats": b.duplicates_filtered + b.baseline_filtered,
+        "delivery": [clean(note) for note in b.delivery_notes],
     }
 
 

@@ -18,6 +18,8 @@ from webhook_server import webhook  # noqa: F401  (re-exported fixture)
 
 from policywatch.demo.server import SiteServer
 
+pytest_plugins = ["fault_env"]  # the fault tests' fixtures (template_db, stored, faulty)
+
 TESTS = Path(__file__).parent
 SITES = TESTS / "sites"
 REPO = TESTS.parent

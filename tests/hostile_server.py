@@ -61,6 +61,12 @@ class Exchange:
         self.writer.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body)
         await self.writer.drain()
 
+    @property
+    def origin(self) -> str:
+        """http://host:port the client asked for (the Host header), else the first host."""
+        host = self.headers.get("host")
+        return f"http://{host}" if host else self.server.url("").rstrip("/")
+
     async def stream(self, chunks: int, size: int = CHUNK, pause: float = 0.0) -> None:
         """Write `chunks` chunks of filler text, generated on the fly (never held whole)."""
         filler = (b"<p>" + b"filler text " * (size // 12))[:size]
@@ -160,8 +166,13 @@ class HostileServer:
             if exchange is not None:
                 self.hits[exchange.path] += 1
                 await route(exchange)
-        except (ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
-            pass  # the client gave up: expected for most faults
+        except (
+            ConnectionError,
+            TimeoutError,
+            asyncio.IncompleteReadError,
+            asyncio.LimitOverrunError,
+        ):
+            pass  # the client gave up (or never asked): expected for most faults
         except asyncio.CancelledError:
             pass
         finally:
@@ -264,7 +275,7 @@ def good_feed(ex: Exchange, site: str) -> bytes:
         title, _ = article_text(site, n)
         day = ex.server.anchor + timedelta(days=n % 7)
         stamp = format_datetime(datetime(day.year, day.month, day.day, 9, tzinfo=UTC))
-        link = ex.server.url(f"good/{site}/{n}.html")
+        link = f"{ex.origin}/good/{site}/{n}.html"  # on the host asked (one site per host)
         items.append(
             f"<item><title>{title}</title><link>{link}</link><guid>{site}-{n}</guid>"
             f"<pubDate>{stamp}</pubDate></item>"
@@ -379,6 +390,11 @@ async def unavailable_once(ex: Exchange) -> None:
     if ex.server.hits[ex.path] == 1:
         return await ex.send(503, b"maintenance")
     await ex.send(200, good_feed(ex, "recovered"), "application/rss+xml")
+
+
+async def unavailable(ex: Exchange) -> None:
+    """503 on every request (a server down for good)."""
+    await ex.send(503, b"maintenance")
 
 
 async def wrong_type(ex: Exchange) -> None:
@@ -524,6 +540,7 @@ ROUTES: dict[str, Handler] = {
     "/throttled": throttled_once,
     "/throttled-long": throttled_long,
     "/unavailable": unavailable_once,
+    "/down": unavailable,
     "/wrong-type": wrong_type,
     "/binary": binary_as_html,
     "/invalid-utf8": invalid_utf8,
@@ -542,7 +559,7 @@ ROUTES: dict[str, Handler] = {
 
 async def route(ex: Exchange) -> None:
     """Dispatch a request to its fault (or the good site, or 404)."""
-    if ex.path == "/robots.txt" and ex.headers.get("host", "").startswith(ex.server.hosts[1]):
+    if ex.path == "/robots.txt" and ex.origin == ex.server.other_host:
         return await trickle(ex)  # the second host's robots.txt never finishes
     handler = ROUTES.get(ex.path)
     if handler is not None:

@@ -65,12 +65,54 @@ def _runner(base: Path) -> list[str]:
     return ["runuser", "-u", "postgres", "--"] if shutil.which("runuser") else ["su", "postgres"]
 
 
+def _command(prefix: list[str], args: list[str]) -> list[str]:
+    """A PostgreSQL tool's command line under the runner prefix (su -c when runuser is missing)."""
+    return [*prefix, "-c", subprocess.list2cmdline(args)] if prefix[:1] == ["su"] else prefix + args
+
+
 def _run(prefix: list[str], args: list[str]) -> None:
-    """Run a PostgreSQL tool (through su -c when runuser is missing); raise with its output."""
-    cmd = [*prefix, "-c", subprocess.list2cmdline(args)] if prefix[:1] == ["su"] else prefix + args
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
+    """Run a PostgreSQL tool; raise with its output."""
+    done = subprocess.run(
+        _command(prefix, args), capture_output=True, text=True, timeout=120, check=False
+    )
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(args[:2])} failed:\n{done.stdout}\n{done.stderr}")
+
+
+_SERVER: list[list[str]] = []  # the session server: [runner prefix, pg_ctl -D ... -o ...]
+
+
+def pg_ctl(action: str, *, wait: bool = True) -> subprocess.Popen[bytes]:
+    """`pg_ctl ACTION -m fast` on the session's server (restart, stop, start); with wait, until
+    it is done. Faults for the tests: the server restarted or down under a running store."""
+    assert _SERVER, "pg_url must have started the server"
+    cmd = _command(_SERVER[0], [*_SERVER[1], "-m", "fast", "-w", action])
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if wait:
+        assert proc.wait(120) == 0, f"pg_ctl {action} failed"
+    return proc
+
+
+def ensure_running() -> None:
+    """Start the session's server again if a test left it stopped."""
+    if pg_ctl("status", wait=False).wait(30) != 0:
+        pg_ctl("start")
+
+
+def terminate_backends(db_url: str) -> int:
+    """pg_terminate_backend every other connection to db_url's database; how many it ended."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    url = make_url(db_url)
+    dsn = f"host={url.host} port={url.port} user={url.username} dbname=postgres"
+    query = (
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+        "WHERE datname = %s AND pid <> pg_backend_pid()"
+    )
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        row = conn.execute(query, (url.database,)).fetchone()
+    return int(row[0]) if row else 0
 
 
 def new_database(server_url: str, name: str | None = None) -> str:
@@ -102,6 +144,7 @@ def pg_url() -> Iterator[str]:
     _run(prefix, [*initdb, "-E", "UTF8", "--locale=C", "--no-sync"])
     pg_ctl = str(bin_dir / "pg_ctl")
     _run(prefix, [pg_ctl, "-D", str(data), "-l", str(base / "log"), "-o", options, "-w", "start"])
+    _SERVER[:] = [prefix, [pg_ctl, "-D", str(data), "-l", str(base / "log"), "-o", options]]
     try:
         yield new_database(f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres", "pw_test")
     finally:

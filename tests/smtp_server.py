@@ -46,15 +46,18 @@ class SmtpServer:
 
     def settings(self, **changes: Any) -> SmtpSettings:
         """SmtpSettings for this server: plain SMTP, no login, one recipient."""
-        values: dict[str, Any] = {
-            "host": self.host,
-            "port": self.port,
-            "security": "none",
-            "mail_from": "Policywatch <policywatch@example.org>",
-            "mail_to": ("analyst@example.org",),
-        }
-        values.update(changes)
-        return SmtpSettings(**values)
+        return plain_smtp({"host": self.host, "port": self.port} | changes)
+
+
+def plain_smtp(changes: dict[str, Any]) -> SmtpSettings:
+    """SmtpSettings for a test server (`changes` names host and port): plain SMTP, no login,
+    one recipient."""
+    values: dict[str, Any] = {
+        "security": "none",
+        "mail_from": "Policywatch <policywatch@example.org>",
+        "mail_to": ("analyst@example.org",),
+    }
+    return SmtpSettings(**(values | changes))
 
 
 class _Handler:

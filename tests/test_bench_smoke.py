@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 
@@ -83,3 +85,15 @@ def test_crosslang_quality_meets_its_targets_on_the_held_out_half() -> None:
     for half in ("tune", "heldout"):
         assert re.search(rf"^{half}: \d+ same-story pairs, \d+ different-story", out, re.M), out
     assert re.search(rf"^  precision {NUMBER} .*\n  recall    {NUMBER}", out, re.M), out
+
+
+@pytest.mark.slow
+@pytest.mark.prefect
+def test_load_quick_stores_every_good_item_and_records_every_fault() -> None:
+    """bench/load.py --quick: 50 sources through the CLI and a Prefect server, every fault
+    kind once (~50 s)."""
+    out = run_bench("load.py", "--quick", timeout=300)
+    assert re.search(r"^good items stored: (\d+) of \1 \(lost 0\)", out, re.M), out
+    assert re.search(r"^misbehaving sources recorded as failed: (\d+) of \1$", out, re.M), out
+    assert re.search(rf"^peak RSS: {NUMBER} MB policywatch process tree", out, re.M), out
+    assert "load check: passed" in out, out

@@ -16,7 +16,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,20 +48,17 @@ class Env:
         return self.root / "data" / "pw.db"
 
 
-def make_env(root: Path, server: HostileServer, **extra: str) -> Env:
-    """A policywatch environment in root with three feeds of the good site."""
+def make_env(root: Path, server: HostileServer, sites: Iterable[str] = SITES, **extra: str) -> Env:
+    """A policywatch environment in root with a feed of each good site (default: three)."""
     root.mkdir(parents=True, exist_ok=True)
     lines = ["fetch: {delay: 0, timeout: 5, retries: 1, respect_robots: false}", "sources:"]
-    for site in SITES:
+    for site in sites:
         url = server.url(f"good/{site}/feed.xml")
         lines.append(f'  - {{id: {site}, name: "Site {site}", kind: feed, url: "{url}"}}')
     (root / "sources.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith("POLICYWATCH_")}
-    env.update(
-        **isolated_vars(root),
-        PREFECT_HOME=str(root / "prefect"),
-        **extra,
-    )
+    env.update(isolated_vars(root), PREFECT_HOME=str(root / "prefect"))
+    env.update(extra)
     return Env(root, env)
 
 

@@ -126,3 +126,13 @@ def test_malformed_link_skips_only_itself(ingested) -> None:
     alpha = {r.source_id: r for r in results}["alpha"]
     assert alpha.error is None and alpha.new >= 3
     assert not [r for r in rows if "99999" in r["url"]]
+
+
+def test_an_empty_feed_is_valid_and_a_page_is_not() -> None:
+    from policywatch.discover import parse_feed
+    from policywatch.errors import DiscoveryError
+
+    rss = b'<?xml version="1.0"?><rss version="2.0"><channel><title>New</title></channel></rss>'
+    assert parse_feed(rss, "http://127.0.0.1/feed.xml") == ()
+    with pytest.raises(DiscoveryError, match="malformed feed"):
+        parse_feed(b"<html><body><p>moved</p></body></html>", "http://127.0.0.1/feed.xml")

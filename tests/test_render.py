@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from policywatch.archive import read_archive, rebuild_index, write_briefing
-from policywatch.errors import StoreError
+from policywatch.errors import ArchiveError
 from policywatch.models import Briefing
 from policywatch.render import (
     date_range,
@@ -332,7 +332,7 @@ def test_rebuild_index_skips_corrupt_sidecars_and_orphans(tmp_path: Path) -> Non
 
 
 def test_archive_refuses_path_like_week(tmp_path: Path) -> None:
-    with pytest.raises(StoreError, match="bad week"):
+    with pytest.raises(ArchiveError, match="bad week"):
         _archive(tmp_path, sample_briefing(week="../../etc/passwd"))
     assert list(tmp_path.iterdir()) == []
 

@@ -56,9 +56,12 @@ def _prefect(*args: str) -> list[str]:
 
 @contextmanager
 def process(cmd: list[str], env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """A subprocess in its own process group, stopped (group-wide) on exit; output to log."""
+    """A subprocess in its own process group (a test may SIGKILL the group), stopped on exit;
+    output to log."""
     with log.open("wb") as out:
-        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=REPO)
+        proc = subprocess.Popen(
+            cmd, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=REPO, start_new_session=True
+        )
         try:
             yield proc
         finally:
@@ -106,9 +109,14 @@ def wait_for_workers(api_url: str, names: set[str], timeout: float = 120) -> Non
 
 
 def deploy_and_run(api_url: str, runs: list[tuple[str, str, dict[str, Any]]]) -> list[Any]:
-    """Deploy (from the local repo) and start each (entrypoint, name, parameters) at once."""
+    """Deploy (from the local repo) and start each (entrypoint, name, parameters) at once;
+    the flow runs once all are final."""
+    return wait_final(api_url, deploy_and_start(api_url, runs))
+
+
+def deploy_and_start(api_url: str, runs: list[tuple[str, str, dict[str, Any]]]) -> list[Any]:
+    """Deploy each (entrypoint, name, parameters) and start a run of each; the flow runs."""
     from prefect import Flow
-    from prefect.client.orchestration import get_client
     from prefect.client.schemas.objects import FlowRun
     from prefect.deployments import run_deployment
     from prefect.settings import PREFECT_API_URL, temporary_settings
@@ -124,8 +132,17 @@ def deploy_and_run(api_url: str, runs: list[tuple[str, str, dict[str, Any]]]) ->
                 print_next_steps=False,
                 ignore_warnings=True,
             )
-        started = [cast(FlowRun, run_deployment(ids[name], timeout=0)) for _e, name, _p in runs]
-        deadline = time.monotonic() + RUN_TIMEOUT
+        return [cast(FlowRun, run_deployment(ids[name], timeout=0)) for _e, name, _p in runs]
+
+
+def wait_final(api_url: str, started: list[Any], timeout: float = RUN_TIMEOUT) -> list[Any]:
+    """The flow runs, read again until every one is in a final state (AssertionError after
+    timeout seconds)."""
+    from prefect.client.orchestration import get_client
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with temporary_settings(updates={PREFECT_API_URL: api_url}):
+        deadline = time.monotonic() + timeout
         with get_client(sync_client=True) as client:
             while True:
                 done = [client.read_flow_run(r.id) for r in started]
@@ -133,7 +150,7 @@ def deploy_and_run(api_url: str, runs: list[tuple[str, str, dict[str, Any]]]) ->
                     return done
                 if time.monotonic() > deadline:
                     states = [(r.name, r.state.name if r.state else None) for r in done]
-                    raise AssertionError(f"flow runs did not finish in {RUN_TIMEOUT} s: {states}")
+                    raise AssertionError(f"flow runs did not finish in {timeout} s: {states}")
                 time.sleep(0.5)
 
 
@@ -162,6 +179,61 @@ def sequential_baseline(env: dict[str, str], db: str) -> list[dict[str, Any]]:
         os.environ.update(saved)
 
 
+def pw_vars(root: Path, smtp: SmtpServer) -> dict[str, str]:
+    """POLICYWATCH_* of every worker: paths under root, one extraction process, the SMTP sink."""
+    return {
+        "POLICYWATCH_SOURCES": str(root / "sources.yaml"),
+        "POLICYWATCH_DATA_DIR": str(root / "data"),
+        "POLICYWATCH_REPORTS_DIR": str(root / "reports"),
+        "POLICYWATCH_HOME": str(root),
+        "POLICYWATCH_WORKERS": "1",
+        "POLICYWATCH_SOURCE_RETRY_DELAY": "0",
+        "POLICYWATCH_SMTP_HOST": smtp.host,
+        "POLICYWATCH_SMTP_PORT": str(smtp.port),
+        "POLICYWATCH_SMTP_SECURITY": "none",
+        "POLICYWATCH_MAIL_TO": "analyst@example.org",
+    }
+
+
+def prefect_vars(pw_env: dict[str, str], db: str, root: Path) -> dict[str, str]:
+    """The whole environment of the server and workers: pw_env on db, a Prefect API on a
+    free port (PREFECT_API_URL), its home under root."""
+    return {
+        **os.environ,
+        **pw_env,
+        "POLICYWATCH_DB_URL": db,
+        "PREFECT_HOME": str(root / "prefect"),
+        "PREFECT_API_URL": f"http://127.0.0.1:{free_port()}/api",
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_UI_ENABLED": "false",
+        "PREFECT_WORKER_QUERY_SECONDS": "1",
+        "PREFECT_LOGGING_LEVEL": "INFO",
+    }
+
+
+@contextmanager
+def two_workers(
+    env: dict[str, str], root: Path
+) -> Iterator[tuple[subprocess.Popen[bytes], subprocess.Popen[bytes]]]:
+    """A Prefect server at PREFECT_API_URL, the work pool and process workers w1 and w2
+    (limit 1 each, logs root/w1.log and root/w2.log), all online; stopped on exit."""
+    api_url = env["PREFECT_API_URL"]
+    port = api_url.rsplit(":", 1)[1].split("/")[0]
+    server_cmd = _prefect("server", "start", "--host", "127.0.0.1", "--port", port)
+    with process(server_cmd, env, root / "server.log") as server:
+        wait_healthy(api_url, server, root / "server.log")
+        subprocess.run(
+            _prefect("work-pool", "create", POOL, "--type", "process"), env=env, check=True
+        )
+        worker = ("worker", "start", "--pool", POOL, "--type", "process", "--limit", "1")
+        with (
+            process(_prefect(*worker, "--name", "w1"), env, root / "w1.log") as w1,
+            process(_prefect(*worker, "--name", "w2"), env, root / "w2.log") as w2,
+        ):
+            wait_for_workers(api_url, {"w1", "w2"})
+            yield w1, w2
+
+
 @pytest.mark.slow
 @pytest.mark.prefect
 @pytest.mark.postgres
@@ -172,58 +244,25 @@ def test_two_workers_ingest_at_once_and_brief_once(
     Store.open(db).close()
     write_sources(sites, tmp_path / "sources.yaml", SOURCES)
     week = week_label(sites.anchor)
-    pw_env = {
-        "POLICYWATCH_SOURCES": str(tmp_path / "sources.yaml"),
-        "POLICYWATCH_DATA_DIR": str(tmp_path / "data"),
-        "POLICYWATCH_REPORTS_DIR": str(tmp_path / "reports"),
-        "POLICYWATCH_HOME": str(tmp_path),
-        "POLICYWATCH_WORKERS": "1",
-        "POLICYWATCH_SOURCE_RETRY_DELAY": "0",
-        "POLICYWATCH_SMTP_HOST": smtp_server.host,
-        "POLICYWATCH_SMTP_PORT": str(smtp_server.port),
-        "POLICYWATCH_SMTP_SECURITY": "none",
-        "POLICYWATCH_MAIL_TO": "analyst@example.org",
-    }
+    pw_env = pw_vars(tmp_path, smtp_server)
     expected = sequential_baseline(pw_env, f"sqlite:///{tmp_path / 'baseline.db'}")
-    port = free_port()
-    api_url = f"http://127.0.0.1:{port}/api"
-    env = {
-        **os.environ,
-        **pw_env,
-        "POLICYWATCH_DB_URL": db,
-        "PREFECT_HOME": str(tmp_path / "prefect"),
-        "PREFECT_API_URL": api_url,
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "PREFECT_UI_ENABLED": "false",
-        "PREFECT_WORKER_QUERY_SECONDS": "1",
-        "PREFECT_LOGGING_LEVEL": "INFO",
-    }
-    server_cmd = _prefect("server", "start", "--host", "127.0.0.1", "--port", str(port))
-    with process(server_cmd, env, tmp_path / "server.log") as server:
-        wait_healthy(api_url, server, tmp_path / "server.log")
-        subprocess.run(
-            _prefect("work-pool", "create", POOL, "--type", "process"), env=env, check=True
+    env = prefect_vars(pw_env, db, tmp_path)
+    api_url = env["PREFECT_API_URL"]
+    with two_workers(env, tmp_path):
+        ingests = deploy_and_run(
+            api_url,
+            [
+                ("flows/ingest.py:ingest", "ingest-east", {"tags": ["east"]}),
+                ("flows/ingest.py:ingest", "ingest-west", {"tags": ["west"]}),
+            ],
         )
-        worker = ("worker", "start", "--pool", POOL, "--type", "process", "--limit", "1")
-        with (
-            process(_prefect(*worker, "--name", "w1"), env, tmp_path / "w1.log"),
-            process(_prefect(*worker, "--name", "w2"), env, tmp_path / "w2.log"),
-        ):
-            wait_for_workers(api_url, {"w1", "w2"})
-            ingests = deploy_and_run(
-                api_url,
-                [
-                    ("flows/ingest.py:ingest", "ingest-east", {"tags": ["east"]}),
-                    ("flows/ingest.py:ingest", "ingest-west", {"tags": ["west"]}),
-                ],
-            )
-            briefs = deploy_and_run(
-                api_url,
-                [
-                    ("flows/briefing.py:weekly_briefing", "brief-1", {"week": week}),
-                    ("flows/briefing.py:weekly_briefing", "brief-2", {"week": week}),
-                ],
-            )
+        briefs = deploy_and_run(
+            api_url,
+            [
+                ("flows/briefing.py:weekly_briefing", "brief-1", {"week": week}),
+                ("flows/briefing.py:weekly_briefing", "brief-2", {"week": week}),
+            ],
+        )
     logs = "\n".join((tmp_path / f).read_text()[-2000:] for f in ("w1.log", "w2.log"))
     assert all(r.state.is_completed() for r in ingests + briefs), logs
     # Each worker (limit 1) ran one of the two ingests: two processes wrote one database.

@@ -1,7 +1,9 @@
 """A local multi-site HTTP server for the offline demo and the integration tests.
 
 Each subdirectory of a sites directory is served as its own site on its own loopback address
-(127.0.0.2, 127.0.0.3, ...), so per-host politeness and robots.txt behave as on the real web.
+(127.0.0.2, 127.0.0.3, ..., then 127.0.1.1, ...), so per-host politeness and robots.txt behave as
+on the real web. One thread accepts for every site (a thousand benchmark sites need no thousand
+polling threads); each connection is answered in a thread of its own.
 Text files are templates: `{{BASE:site}}` and date placeholders are filled in at serve time.
 Files named `*.gbk.*` are served encoded as GBK (URL without `.gbk`) to exercise charset guessing.
 Paths under `/_status/NNN[-once]/`, `/_slow/` and `/_redirect/` simulate failing, slow and
@@ -14,6 +16,7 @@ import collections
 import hashlib
 import mimetypes
 import re
+import selectors
 import threading
 import time
 from dataclasses import dataclass, field
@@ -40,6 +43,7 @@ GBK_MARK = ".gbk."
 PLACEHOLDER = re.compile(r"\{\{(BASE|DATE|RFC822|RFC3339|ZHDATE|YEAR):\s*([^}\s]+)\s*\}\}")
 BEHAVIOUR = re.compile(r"^/_(status)/(\d{3})(-once)?(/.*)?$|^/_(slow|redirect)(/.*)?$")
 PUBLISH_HOUR = 9  # items are "published" at 09:00 UTC on their day
+MAX_ADDRESSES = 254 * 255  # 127.0.0.1 .. 127.0.254.254, the fourth octet never 0 or 255
 
 
 def default_anchor(today: date | None = None) -> date:
@@ -113,7 +117,8 @@ class _Response:
 
 
 class SiteServer:
-    """Serve each subdirectory of `sites_dir` as its own site on 127.0.0.<first_ip + i>."""
+    """Serve each subdirectory of `sites_dir` as its own site on the (first_ip + i)-th loopback
+    address (127.0.0.<first_ip + i> for the first 254)."""
 
     def __init__(
         self,
@@ -129,9 +134,9 @@ class SiteServer:
         self.sites = tuple(
             sorted(p.name for p in self.sites_dir.iterdir() if p.is_dir() and p.name[0] not in "._")
         )
-        if not 1 <= first_ip <= 254 - len(self.sites):
+        if not 1 <= first_ip <= MAX_ADDRESSES - len(self.sites):
             raise ConfigError(
-                f"first_ip={first_ip}: {len(self.sites)} sites do not fit in 127.0.0.x"
+                f"first_ip={first_ip}: {len(self.sites)} sites do not fit in 127.0.0.0/16"
             )
         self.first_ip = first_ip
         self.anchor = anchor or default_anchor()
@@ -144,7 +149,7 @@ class SiteServer:
         self._rendered: dict[tuple[str, int], tuple[bytes, str]] = {}
         self._stopping = threading.Event()
         self._servers: list[_SiteHTTPServer] = []
-        self._threads: list[threading.Thread] = []
+        self._thread: threading.Thread | None = None
 
     def url(self, site: str, path: str = "/") -> str:
         """Absolute URL of `path` on `site` (the server must be started)."""
@@ -159,33 +164,37 @@ class SiteServer:
         return self.hits[site + "/" + path.lstrip("/")]
 
     def start(self) -> SiteServer:
-        """Bind one server per site and serve each from a daemon thread."""
+        """Bind one server per site and accept for all of them from one daemon thread."""
         if self._servers:
             return self
         self._stopping.clear()
         for index, site in enumerate(self.sites):
-            server = _SiteHTTPServer((f"127.0.0.{self.first_ip + index}", 0), self, site)
+            server = _SiteHTTPServer((loopback_address(self.first_ip + index), 0), self, site)
             host, port = server.server_address[:2]
             self.base_urls[site] = f"http://{host!s}:{port}"
-            thread = threading.Thread(
-                target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True
-            )
-            thread.name = f"site-{site}"
-            thread.start()
             self._servers.append(server)
-            self._threads.append(thread)
+        self._thread = threading.Thread(target=self._accept, name="site-server", daemon=True)
+        self._thread.start()
         return self
+
+    def _accept(self) -> None:
+        """Hand every incoming connection of every site to its server (a thread each)."""
+        with selectors.DefaultSelector() as selector:
+            for server in self._servers:
+                selector.register(server, selectors.EVENT_READ, server)
+            while not self._stopping.is_set():
+                for key, _ in selector.select(0.1):
+                    key.data.accept_one()
 
     def stop(self) -> None:
         """Stop serving; wakes up any request sleeping in `/_slow/`."""
         self._stopping.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
         for server in self._servers:
-            server.shutdown()
             server.server_close()
-        for thread in self._threads:
-            thread.join(timeout=5)
         self._servers.clear()
-        self._threads.clear()
 
     def __enter__(self) -> SiteServer:
         return self.start()
@@ -272,6 +281,12 @@ class SiteServer:
             self.requests.append(record)
 
 
+def loopback_address(number: int) -> str:
+    """The number-th loopback address: 127.0.0.1 .. 127.0.0.254, then 127.0.1.1, ..."""
+    third, fourth = divmod(number - 1, 254)
+    return f"127.0.{third}.{fourth + 1}"
+
+
 def _resolve(root: Path, url_path: str) -> Path | None:
     """Map a URL path to a file under root (index.html for directories, `.gbk.` variants)."""
     rel = unquote(url_path).lstrip("/")
@@ -321,6 +336,18 @@ class _SiteHTTPServer(ThreadingHTTPServer):
 
     def handle_error(self, request: object, client_address: object) -> None:
         """Clients that time out and hang up are expected in tests; do not print tracebacks."""
+
+    def accept_one(self) -> None:
+        """Accept one waiting connection and answer it in a new thread."""
+        try:
+            request, address = self.get_request()
+        except OSError:  # the client gave up before we accepted
+            return
+        try:
+            self.process_request(request, address)
+        except Exception:
+            self.handle_error(request, address)
+            self.shutdown_request(request)
 
 
 class _Handler(BaseHTTPRequestHandler):

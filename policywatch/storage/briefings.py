@@ -7,12 +7,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from contextlib import AbstractContextManager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, and_, func, or_, select, update
 
 from policywatch.storage import schema
+from policywatch.storage.deliveries import INTERRUPTED, is_stale
 from policywatch.storage.errors import operation
 
 
@@ -102,42 +103,56 @@ class BriefingQueries:
 
     @operation("update the delivery ledger")
     def begin_delivery(
-        self, week: str, recipients: str, message_id: str, item_count: int, *, resend: bool
+        self,
+        week: str,
+        recipients: str,
+        message_id: str,
+        item_count: int,
+        *,
+        resend: bool,
+        stale_after: timedelta | None = None,
     ) -> tuple[bool, str | None]:
         """Reserve the send of `week` to `recipients`: (won, previous status).
 
-        Refused when already `sent`, or left `sending` by a crashed run (it may have reached
-        the server), unless `resend`. The database decides: the row is created ON CONFLICT DO
-        NOTHING, or moved from the status read (compare-and-set)."""
-        table = schema.briefings
-        values = {
+        Refused when already `sent`, or `sending` (another run is at it), unless `resend`; a
+        `sending` row older than `stale_after` was cut off by a crash and is taken over (its
+        error says so). The database decides: the row is created ON CONFLICT DO NOTHING, or
+        moved from the status and time read (compare-and-set). A retry keeps the row's error,
+        so a `sent` row tells what its send recovered from."""
+        table, now = schema.briefings, datetime.now(UTC)
+        values: dict[str, Any] = {
             "status": "sending",
-            "attempted_at": datetime.now(UTC),
+            "attempted_at": now,
             "item_count": item_count,
-            "error": None,
         }
         with self.write() as conn:
             row = conn.execute(_ledger_row(week, recipients)).first()
-            previous = row.status if row is not None else None
-            if previous in ("sent", "sending") and not resend:
-                return False, previous
             if row is None:
                 stmt = self.insert(table).values(
                     week=week, recipients=recipients, message_id=message_id, **values
                 )
                 won = conn.execute(stmt.on_conflict_do_nothing().returning(table.c.id)).first()
-                return won is not None, previous
-            stmt = update(table).where(table.c.id == row.id, table.c.status == previous)
-            return conn.execute(stmt.values(**values)).rowcount == 1, previous
+                return won is not None, None
+            stale = row.status == "sending" and is_stale(row.attempted_at, stale_after, now)
+            if row.status in ("sent", "sending") and not (resend or stale):
+                return False, row.status
+            if stale:
+                values["error"] = INTERRUPTED
+            stmt = update(table).where(
+                table.c.id == row.id,
+                table.c.status == row.status,
+                table.c.attempted_at == row.attempted_at,
+            )
+            return conn.execute(stmt.values(**values)).rowcount == 1, row.status
 
     @operation("update the delivery ledger")
     def finish_delivery(self, week: str, recipients: str, error: str | None = None) -> None:
-        """Mark the reserved send `sent`, or `failed` with the error."""
+        """Mark the reserved send `sent` (keeping the error it recovered from), or `failed`."""
         table = schema.briefings
         values: dict[str, Any] = (
             {"status": "failed", "error": error}
             if error
-            else {"status": "sent", "sent_at": datetime.now(UTC), "error": None}
+            else {"status": "sent", "sent_at": datetime.now(UTC)}
         )
         with self.write() as conn:
             conn.execute(

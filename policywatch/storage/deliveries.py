@@ -13,6 +13,9 @@ from sqlalchemy import Connection, and_, func, select, update
 from policywatch.storage import schema
 from policywatch.storage.errors import operation
 
+# The error a send taken over after a crash keeps: the recipient may have it twice.
+INTERRUPTED = "an earlier send was cut off before it was confirmed (crash or kill)"
+
 
 class DeliveryQueries:
     """Reserve, finish and list sends per recipient; claim stories for alert rules."""
@@ -37,7 +40,8 @@ class DeliveryQueries:
         """Reserve one send: (won, previous status). Refused when `sent` (unless `force`), or
         `sending` for less than `stale_after` (another run is at it); a `sending` row older
         than that was cut off by a crash and is taken over (the recipient may then get it
-        twice, never zero times)."""
+        twice, never zero times; the row's error says so). A retry keeps the row's error, so
+        a `sent` row tells what its send recovered from."""
         table, now = schema.deliveries, datetime.now(UTC)
         key = and_(table.c.kind == kind, table.c.subject == subject, table.c.recipient == recipient)
         with self.write() as conn:
@@ -54,9 +58,8 @@ class DeliveryQueries:
                 )
                 won = conn.execute(stmt.on_conflict_do_nothing().returning(table.c.id)).first()
                 return won is not None, None
-            if (row.status == "sent" and not force) or (
-                row.status == "sending" and _aware(row.attempted_at) > now - stale_after
-            ):
+            stale = row.status == "sending" and is_stale(row.attempted_at, stale_after, now)
+            if (row.status == "sent" and not force) or (row.status == "sending" and not stale):
                 return False, row.status
             moved = conn.execute(
                 update(table)
@@ -66,7 +69,7 @@ class DeliveryQueries:
                     attempts=row.attempts + 1,
                     attempted_at=now,
                     item_count=item_count,
-                    error=None,
+                    error=INTERRUPTED if stale else row.error,
                 )
             )
             return moved.rowcount == 1, row.status
@@ -75,12 +78,13 @@ class DeliveryQueries:
     def finish_send(
         self, kind: str, subject: str, recipient: str, error: str | None = None
     ) -> None:
-        """Mark a reserved send `sent`, or `failed` with the (already masked) error."""
+        """Mark a reserved send `sent` (keeping the error it recovered from), or `failed` with
+        the (already masked) error."""
         table = schema.deliveries
         values: dict[str, Any] = (
             {"status": "failed", "error": error}
             if error
-            else {"status": "sent", "sent_at": datetime.now(UTC), "error": None}
+            else {"status": "sent", "sent_at": datetime.now(UTC)}
         )
         key = and_(table.c.kind == kind, table.c.subject == subject, table.c.recipient == recipient)
         with self.write() as conn:
@@ -215,6 +219,11 @@ class DeliveryQueries:
                     break
                 streak.append(row)
         return streak
+
+
+def is_stale(attempted_at: datetime, stale_after: timedelta | None, now: datetime) -> bool:
+    """Whether a `sending` reservation made then was cut off (older than `stale_after`)."""
+    return stale_after is not None and _aware(attempted_at) <= now - stale_after
 
 
 def _aware(value: datetime) -> datetime:

@@ -10,6 +10,7 @@ The schema is migrated by Alembic (policywatch.storage.migrations) when a store 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -41,11 +42,12 @@ from policywatch.models import Article, Relevance, SourceResult, Validators
 from policywatch.storage import migrations, schema
 from policywatch.storage.briefings import BriefingQueries
 from policywatch.storage.deliveries import DeliveryQueries
-from policywatch.storage.errors import operation
+from policywatch.storage.errors import operation, reason, retrying
 from policywatch.storage.maintenance import MaintenanceQueries
 from policywatch.storage.search import SearchQueries
 from policywatch.storage.statements import ItemStatements
 
+FULL_DISK = 256 * 1024  # bytes free below which a failing open blames the disk
 WRITE_LOCK_KEY = 0x706F6C6963790001  # PostgreSQL advisory lock id for status-deciding writes
 MIGRATE_LOCK_KEY = 0x706F6C6963790002  # ... and for schema migrations
 MAX_CANDIDATES = 50  # near-duplicate candidates verified per item (best LSH overlap first)
@@ -132,8 +134,12 @@ class Store(BriefingQueries, DeliveryQueries, SearchQueries, MaintenanceQueries)
             engine = _make_engine(url)
             store = cls(engine)
             if create:
-                store.upgrade()
-        except (SQLAlchemyError, AlembicError) as exc:
+                retrying("open the database", store.upgrade)
+        except SQLAlchemyError as exc:  # one line: no SQL echo, no background link
+            raise StoreError(
+                f"cannot open database {_safe_url(url)}: {reason(exc)}{_disk_full(url)}"
+            ) from None
+        except AlembicError as exc:
             raise StoreError(
                 f"database {_safe_url(url)}: {exc.__class__.__name__}: {exc}"
             ) from None
@@ -638,6 +644,20 @@ def _ensure_sqlite_dir(url: str) -> None:
     path = url.split("///", 1)[-1] if "///" in url else ""
     if path and path != ":memory:" and not path.startswith("file:"):
         Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+
+
+def _disk_full(url: str) -> str:
+    """'; its filesystem is full …' when a SQLite database's folder has (almost) no space left:
+    SQLite then says only 'disk I/O error' (it cannot create its shared-memory file)."""
+    path = url.split("///", 1)[-1] if url.startswith("sqlite") and "///" in url else ""
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return ""
+    try:
+        stat = os.statvfs(Path(path).expanduser().parent)
+    except OSError:
+        return ""
+    free = stat.f_bavail * stat.f_frsize
+    return f"; its filesystem is full ({free // 1024} KB free)" if free < FULL_DISK else ""
 
 
 def _safe_url(url: str) -> str:
