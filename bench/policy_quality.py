@@ -1,11 +1,12 @@
 """Measure policy-instrument extraction on the labelled pages in bench/data/policy/.
 
-Usage: python bench/policy_quality.py [--set tune|heldout|heldout2|all] [--check] [--quiet]
+Usage: python bench/policy_quality.py [--set tune|heldout|heldout2|heldout3|all] [--check]
+[--quiet]
 
-Two labelled sets: `bench/data/policy/` (tune: 67 pages; its hash-chosen half was the held-out
-of round 1, figures in BENCHMARKS.md, and was tuned on afterwards) and
-`bench/data/policy-heldout/` (held-out: 40 pages written afterwards by another author who did
-not see the code; never tuned on). Every page goes through the real path: `extract_article`
+Labelled sets: `bench/data/policy/` (tune: 67 pages; its hash-chosen half was the held-out
+of round 1, tuned on afterwards) and three held-out sets of 40 pages, each written by an author
+who did not see the code (`policy-heldout`, `policy-heldout2`, `policy-heldout3`); BENCHMARKS.md
+has each one's first measurement, and which were tuned on afterwards. Every page goes through the real path: `extract_article`
 on the HTML, then a real SQLite store in publication order, one store per set (which
 links each final instrument to the draft it adopts). Figures per set: official title,
 date, document number, issuer and comment deadline exact; deadline precision and false
@@ -39,6 +40,7 @@ SETS = {
     "tune": ROOT / "bench" / "data" / "policy",
     "heldout": ROOT / "bench" / "data" / "policy-heldout",
     "heldout2": ROOT / "bench" / "data" / "policy-heldout2",
+    "heldout3": ROOT / "bench" / "data" / "policy-heldout3",
 }
 # The labelled pages are dated up to 2027; they are read as of this day, so the guard that drops
 # implausible future dates (policywatch.discover.plausible_date) treats them as it would then.

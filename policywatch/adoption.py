@@ -5,8 +5,9 @@ Chinese instruments are named in 《…》 (or between 关于印发 … 的通�
 draft to final, less （征求意见稿）: the names must be equal. English titles change more
 ("Draft statutory guidance on police use of live facial recognition" → "Police use of live
 facial recognition: statutory guidance"), so their content words are compared, a title's
-parts either side of a colon or dash as names of their own. Thresholds were set on the tune
-half of bench/data/policy (bench/policy_quality.py).
+parts either side of a colon or dash as names of their own. A final renamed beyond recognition
+still links when its text names the draft consulted on ("就《…（征求意见稿）》向社会公开征求意见").
+Thresholds were set on the tune half of bench/data/policy (bench/policy_quality.py).
 """
 
 from __future__ import annotations
@@ -131,8 +132,11 @@ def instrument_key(title: str) -> str | None:
         name = match.group("n")
     if name is None and _ZH_BARE_NAME.match(title):  # a rule published under its own name
         name = title
-    if not name:
-        return None
+    return _name_key(name) if name else None
+
+
+def _name_key(name: str) -> str | None:
+    """An instrument's name as a key: draft markers, spaces and punctuation dropped."""
     return _KEY_DROP.sub("", _DRAFT_MARKS.sub("", name).lower())[:200] or None
 
 
@@ -195,28 +199,41 @@ def _similar(a: frozenset[str], b: frozenset[str]) -> bool:
     return shared / min(len(a), len(b)) >= MIN_OVERLAP and shared / len(a | b) >= MIN_JACCARD
 
 
+# What a final's text says of its consultation: nothing (False), that it follows one (True),
+# or the keys of the drafts it names as consulted on (a non-empty frozenset, also true).
+Consulted = bool | frozenset[str]
+
+
 @dataclass(frozen=True, slots=True)
 class DraftRef:
     """A stored draft (or, looking the other way, final): where, what, who, when; and for a
-    final, whether its text says it follows a consultation (follows_consultation)."""
+    final, what its text says of a consultation (follows_consultation)."""
 
     url: str
     title: str
     issuer: str | None
     published: date | None
-    consulted: bool = False
+    consulted: Consulted = False
 
 
-def follows_consultation(text: str) -> bool:
-    """True when a final's text says it was adopted after a draft was consulted on
-    ("在广泛征求意见的基础上", "following the consultation", "Compared to the draft")."""
-    return _CONSULTED.search(text) is not None
+# A final naming the draft that was consulted on: "就《…（征求意见稿）》向社会公开征求意见".
+_NAMED_DRAFT = re.compile(
+    r"《(?P<n>[^《》]{2,120}?(?:征求意见稿|草案|送审稿)\s*[）)]?)》[^。；]{0,40}?征求[^。；]{0,8}?意见"
+)
+
+
+def follows_consultation(text: str) -> Consulted:
+    """The keys of the drafts a final's text names as consulted on; else True when it says it
+    was adopted after a consultation ("在广泛征求意见的基础上", "following the consultation",
+    "Compared to the draft"); else False."""
+    named = frozenset(k for m in _NAMED_DRAFT.finditer(text) if (k := _name_key(m.group("n"))))
+    return named or _CONSULTED.search(text) is not None
 
 
 def adopted_draft(final: DraftRef, drafts: Iterable[DraftRef]) -> DraftRef | None:
-    """The latest of `drafts` that `final` adopts: the same instrument (or, when the final
-    says it follows a consultation, a renamed one), a compatible issuer, published before the
-    final and not more than MAX_DRAFT_AGE before it. A same-name draft wins over a renamed."""
+    """The latest of `drafts` that `final` adopts: the same instrument (else the draft its text
+    names, else, when it says it follows a consultation, a renamed one), a compatible issuer,
+    published before the final and not more than MAX_DRAFT_AGE before it."""
     fitting = [
         d
         for d in drafts
@@ -225,6 +242,8 @@ def adopted_draft(final: DraftRef, drafts: Iterable[DraftRef]) -> DraftRef | Non
         and same_body(final.issuer, d.issuer)
     ]
     same = [d for d in fitting if same_instrument(final.title, d.title)]
+    if not same and isinstance(final.consulted, frozenset):  # the final names its draft
+        same = [d for d in fitting if instrument_key(d.title) in final.consulted]
     if not same and final.consulted:
         same = [d for d in fitting if renamed_instrument(final.title, d.title)]
     return max(same, key=lambda d: d.published or date.min, default=None)

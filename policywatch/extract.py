@@ -56,7 +56,7 @@ def extract_article(html: str, url: str, fallback_title: str | None = None) -> A
     if len(text) < MIN_TEXT_CHARS:
         raise ExtractError(url, f"main text too short ({len(text)} characters)")
     title = _title(gov.official_title(doc.title), fallback_title, text)
-    published = _date(gov.published()) or _date(doc.date)
+    published = _date(gov.published()) or _date(gov.fallback_published(doc.date))
     ids = _identifiers(gov, text)
     return Article(
         url=url,

@@ -3,13 +3,16 @@
 Ministry, provincial and city portals (GB/T 42147) state the official title in
 `<meta name="ArticleTitle">`; www.gov.cn's policy library puts a metadata table (索引号 /
 发文机关 / 发文字号 / 成文日期 / 标题 / 发布日期) above the text. `<title>` adds the portal's
-name ("…_国务院部门文件_中国政府网", " - Xinhua", " | GOV.UK"). See shared POLICY-CONVENTIONS.md.
+name ("…_国务院部门文件_中国政府网", " - Xinhua", " | GOV.UK"). A notice is signed by its body
+above its date (GB/T 9704 署名, 成文日期); a ministry's site names a department without the
+ministry (ContentSource "科技司"). See shared POLICY-CONVENTIONS.md.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 
 from lxml.html import HtmlElement
 
@@ -38,7 +41,11 @@ class GovMeta:
     meta: dict[str, str] = field(default_factory=dict)
     info: dict[str, str] = field(default_factory=dict)
     number_line: str | None = None  # a line of the page that is just a document number
-    heading: str | None = None  # the first <h1>
+    heading: str | None = None  # the first <h1>, else the first element classed as a title
+    signature: str | None = None  # the body signing the notice above its date (GB/T 9704)
+    columns: frozenset[str] = frozenset()  # short link texts: the site's column names
+    dateline: str | None = None  # a date standing alone under the title ("2027-03-19 21:36")
+    copyright_years: frozenset[str] = frozenset()  # years of "© 2000-2027" notices
 
     def official_title(self, *fallbacks: str | None) -> str | None:
         """ArticleTitle, og:title or the info table's 标题, else the first fallback; without
@@ -52,7 +59,9 @@ class GovMeta:
             self.heading,
         ):
             if candidate and candidate.strip() and not _only_site_name(candidate.strip(), sites):
-                return strip_site_suffix(candidate, sites)
+                title = strip_site_suffix(candidate, sites)
+                if not _column_title(title, candidate, self.columns):
+                    return title
         return None  # only the site's name: a <title> of "全国网络安全标准化技术委员会"
 
     def published(self) -> str | None:
@@ -71,9 +80,39 @@ class GovMeta:
                 return day
         return None
 
+    def fallback_published(self, extracted: str | None) -> str | None:
+        """The extractor's date unless it is a copyright year read as 1 January ("© 2000-2027"
+        -> 2000-01-01), else the dateline under the title; for pages stating no date."""
+        if extracted and not _copyright_day(extracted, self.copyright_years):
+            return extracted
+        return _iso_day(self.dateline or "")
+
     def site_names(self) -> tuple[str, ...]:
         names = (self.meta.get(k) for k in ("sitename", "og:site_name", "application-name"))
         return tuple(n.strip() for n in names if n and n.strip())
+
+    def ministry(self) -> str | None:
+        """The body the site belongs to, from its name ("中华人民共和国工业和信息化部" ->
+        "工业和信息化部"); None when the site is not named after a body ("中国网信网")."""
+        for name in self.site_names():
+            body = name.removeprefix("中华人民共和国")
+            if _BODY_NAME.fullmatch(body):
+                return body
+        return None
+
+
+_BODY_NAME = re.compile(r"[\u4e00-\u9fff]{2,20}(?:部|委员会|委|总局|局|署|办公室|院)")
+
+
+def _column_title(title: str, candidate: str, columns: frozenset[str]) -> bool:
+    """True for a <title> of the column and the site ("标准征求意见-…委员会"): a CMS detail
+    page that names no document in its <title>."""
+    return title != " ".join(candidate.split()) and title in columns
+
+
+def _copyright_day(day: str, years: frozenset[str]) -> bool:
+    """True for 'YYYY-01-01' when YYYY is a year of the page's copyright notice."""
+    return day[4:10] == "-01-01" and day[:4] in years
 
 
 _DAY = re.compile(r"(\d{4})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})")
@@ -99,16 +138,134 @@ def read_gov_meta(tree: HtmlElement) -> GovMeta:
             meta.setdefault(name, content)
     info = _take_info_table(tree)
     pieces = body_pieces(tree)
-    for label, value in labelled_values(pieces).items():
+    for label, value in [*labelled_values(pieces).items(), *_more_labels(pieces).items()]:
         info.setdefault(label, value)
-    heading = next((" ".join(h.text_content().split()) for h in tree.iter("h1")), None)
-    return GovMeta(meta, info, _number_line(pieces), heading or None)
+    if period := _latest_period(pieces):
+        info["comment_period"] = period
+    return GovMeta(
+        meta,
+        info,
+        number_line=_number_line(pieces),
+        heading=_heading(tree),
+        signature=_signature(pieces),
+        columns=_column_names(tree),
+        dateline=_dateline(pieces),
+        copyright_years=_copyright_years(pieces),
+    )
+
+
+def _heading(tree: HtmlElement) -> str | None:
+    """The first <h1>; else the first element whose class or id names it a title (the
+    div.detail-title or h3.news_title of CMS pages without an <h1>)."""
+    nodes = [*tree.iter("h1"), *tree.xpath(_TITLE_XPATH)]
+    texts = (" ".join(node.text_content().split()) for node in nodes)
+    return next((t for t in texts if MIN_HEADING_CHARS <= len(t) <= MAX_HEADING_CHARS), None)
+
+
+_TITLE_XPATH = (
+    "//body//*[self::div or self::h2 or self::h3 or self::p or self::span]"
+    "[contains(@class, 'title') or contains(@id, 'title')]"
+    "[not(ancestor::a) and not(ancestor::li) and not(ancestor::nav)]"
+)
+MIN_HEADING_CHARS, MAX_HEADING_CHARS = 6, 200
+MAX_COLUMN_CHARS = 12  # a link text this short names a column ("标准征求意见"), not a notice
+
+
+def _column_names(tree: HtmlElement) -> frozenset[str]:
+    """Texts of the page's short links: its navigation and breadcrumb name the columns."""
+    texts = (" ".join(a.text_content().split()) for a in tree.iter("a"))
+    return frozenset(t for t in texts if t and len(t) <= MAX_COLUMN_CHARS)
 
 
 def _number_line(pieces: list[str]) -> str | None:
     """The first piece that is a document number and little else (the 文号 line under the
-    title, or a title that is the number: 工业和信息化部公告2026年第31号)."""
-    return next((n for piece in pieces if (n := number_only(piece))), None)
+    title, or a title that is the number: 工业和信息化部公告2026年第31号). An order set on two
+    lines ("国家互联网信息办公室令" over "第26号") is read as one."""
+    for piece, following in zip(pieces, [*pieces[1:], ""], strict=True):
+        if piece.endswith("令") and _ORDER_SEQUENCE.fullmatch(following):
+            piece += following
+        if number := number_only(piece):
+            return number
+    return None
+
+
+_ORDER_SEQUENCE = re.compile(r"第\s*\d{1,5}\s*号")
+# Labels the shared reader (policywatch.pagelabels) does not know, by info key: the
+# Commission's "Publisher", Innovation Funding Service's "Funders:", NIST's "Comments due by".
+_MORE_LABELS = {
+    "publisher": "published_by",
+    "funders": "published_by",
+    "funder": "published_by",
+    "comments due by": "comment_period",
+    "comments due": "comment_period",
+}
+_PERIOD = re.compile(r"(?:feedback|comment|consultation) period\s*:?\s*(?P<dates>.*)", re.I)
+
+
+def _more_labels(pieces: list[str]) -> dict[str, str]:
+    """Info key -> value for the _MORE_LABELS label pieces (the piece after the label)."""
+    found: dict[str, str] = {}
+    for piece, following in zip(pieces, [*pieces[1:], ""], strict=True):
+        key = _MORE_LABELS.get(piece.rstrip("：: ").lower())
+        if key and following:
+            found.setdefault(key, following)
+    return found
+
+
+def _latest_period(pieces: list[str]) -> str | None:
+    """The stated comment period that ends last: a Have your say timeline lists the closed
+    call for evidence before the draft act's open period."""
+    periods: list[tuple[date, str]] = []
+    for piece, following in zip(pieces, [*pieces[1:], ""], strict=True):
+        match = _PERIOD.fullmatch(piece)
+        value = (match.group("dates") or following) if match else ""
+        if days := find_dates(value):
+            periods.append((days[-1], value))
+    return max(periods)[1] if periods else None
+
+
+_ORG_SUFFIX = r"(?:部|委|局|厅|办|室|处|院|会|中心|政府|署|司|组)"
+_SIGNER = re.compile(r"[\u4e00-\u9fff（）]{3,30}" + _ORG_SUFFIX)
+_WRITTEN_ON = re.compile(r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日")
+
+
+def _signature(pieces: list[str]) -> str | None:
+    """The body signing the notice: a line naming a body right above a line that is only
+    the date (GB/T 9704 署名 and 成文日期), as under "…全国网络安全标准化技术委员会秘书处"."""
+    for piece, following in zip(pieces, [*pieces[1:], ""], strict=True):
+        if _SIGNER.fullmatch(piece) and _WRITTEN_ON.fullmatch(following):
+            return piece
+    return None
+
+
+# A date standing alone under the title: numeric with a time, after a 发布时间 label, or
+# in a byline ("作者：周衡 研究员　2026年10月20日").
+_DATELINE = re.compile(
+    r"(?:(?:发布|发稿)(?:时间|日期)\s*[:：]\s*(?P<labelled>.{6,24})"
+    r"|(?:作者|来源)\s*[:：][^:：]{0,20}?(?P<byline>\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)"
+    r"|(?P<bare>\d{4}-\d{1,2}-\d{1,2})(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?(?:\s|$)).*"
+)
+MAX_DATELINE_CHARS = 60
+_COPYRIGHT = re.compile(r"(?:©|Copyright|版权所有)\D{0,20}(\d{4})(?:\s*[-–]\s*(\d{4}))?", re.I)
+
+
+def _dateline(pieces: list[str]) -> str | None:
+    """The first short piece that opens with a publication date (a news page's "2027-03-19
+    21:36:10", a TC260 notice's "发布时间：2027-02-19　来源：秘书处"); not a "today" widget."""
+    for piece in pieces:
+        match = _DATELINE.fullmatch(piece) if len(piece) <= MAX_DATELINE_CHARS else None
+        if match is None:
+            continue
+        day = match.group("labelled") or match.group("byline") or match.group("bare")
+        if _iso_day(day):
+            return str(day)
+    return None
+
+
+def _copyright_years(pieces: list[str]) -> frozenset[str]:
+    """The years of the page's copyright notices (an extractor reads them as dates)."""
+    years = (y for p in pieces for m in _COPYRIGHT.finditer(p) for y in m.groups() if y)
+    return frozenset(years)
 
 
 def number_only(line: str) -> str | None:
@@ -124,7 +281,9 @@ def number_only(line: str) -> str | None:
 def _take_info_table(tree: HtmlElement) -> dict[str, str]:
     """Label -> value pairs of the first metadata table, which is then dropped from the tree."""
     for table in tree.iter("table"):
-        cells = [" ".join(c.text_content().split()) for c in table.iter("td", "th")]
+        cells = [
+            (" ".join(c.text_content().split()), c.tag == "th") for c in table.iter("td", "th")
+        ]
         pairs = _label_pairs(cells)
         if len(pairs) >= MIN_INFO_LABELS:
             table.drop_tree()
@@ -132,13 +291,15 @@ def _take_info_table(tree: HtmlElement) -> dict[str, str]:
     return {}
 
 
-def _label_pairs(cells: list[str]) -> dict[str, str]:
-    """Cells 'label：' followed by their value cell, for the known labels only."""
+def _label_pairs(cells: list[tuple[str, bool]]) -> dict[str, str]:
+    """Cells 'label：' (or header cells <th>label</th>) followed by their value cell, for the
+    known labels only."""
     pairs: dict[str, str] = {}
-    for label, value in zip(cells, [*cells[1:], ""], strict=True):
+    for (label, header), (value, _) in zip(cells, [*cells[1:], ("", False)], strict=True):
         name = label.rstrip("：: ").replace(" ", "")
         name = _LABEL_ALIASES.get(name, name)
-        if name in INFO_LABELS and label != name and value and name not in pairs:
+        marked = label != name or header
+        if name in INFO_LABELS and marked and value and name not in pairs:
             pairs[name] = value
     return pairs
 
@@ -237,9 +398,28 @@ def issuer(gov: GovMeta, text: str) -> str | None:
         or gov.info.get("published_by")
     )
     if stated:
-        return _body_name(stated) or None
+        return _with_ministry(_body_name(stated), gov) or None
     match = _PUBLISHED_BY.search(text[:2000])
-    return match.group(1).strip(" ,") if match else None
+    return match.group(1).strip(" ,") if match else gov.signature
+
+
+# A department named without its ministry (ContentSource "科技司", "秘书处", "办公厅").
+_BARE_DEPARTMENT = re.compile(
+    r"(?:(?![部委省市县区国]|中央|全国|政府)[\u4e00-\u9fff]){1,6}(?:司|局|厅|处|室)"
+)
+
+
+def _with_ministry(name: str, gov: GovMeta) -> str:
+    """A bare department completed with its body: from the signature that ends with it
+    ("工业和信息化部科技司"), else from the site's name ("中华人民共和国工业和信息化部")."""
+    if not _BARE_DEPARTMENT.fullmatch(name):
+        return name
+    if gov.signature and gov.signature.endswith(name) and gov.signature != name:
+        return gov.signature
+    ministry = gov.ministry()
+    if not ministry or ministry.endswith(name):
+        return name
+    return ministry + name
 
 
 # What follows a body's name in US Federal Register agency lines: "…; Commerce Department.",

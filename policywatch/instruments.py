@@ -59,6 +59,9 @@ _ANALYSIS_TITLE = _either(
     r"解读|答记者问|专家|评论|综述",
     r"^(?:analysis|explainer|commentary|opinion|q&a)\b|\bwhat .{3,60} means\b|\bexplained\b",
 )
+# A headline asking a question is journalism or analysis ("How China's New Dataset Guidance
+# Aims to …"); "How to …" is a guide's title.
+_HEADLINE = re.compile(r"^(?:how|why|what|where|when|who)\b(?!\s+to\b)", re.I)
 _FINAL_TITLE = _either(
     r"印发|公布|施行|令第\s*\d+\s*号|公告\s*\d{4}\s*年",
     r"发布.{0,20}(?:办法|规定|指南|意见|方案|规划|标准|通知|公告)",
@@ -84,6 +87,7 @@ _FINAL_TEXT = _either(
 # Pages that report on an instrument rather than carry it: news copy, analysis.
 _REPORT = _either(
     r"（记者|\(记者|记者\s*[\u4e00-\u9fa5]{2,3}(?:\s|报道|摄)|新华社\S{0,6}电",
+    r"(?:社|报|网|台)[\u4e00-\u9fa5]{0,8}\d{1,2}月\d{1,2}日(?:电|讯)(?=[\s（(])",  # 新华社北京…电
     r"来源[:：]\s*\S{0,10}(?:新闻|日报|晚报|时报|新华网|人民网|央视网|澎湃)",
     r"记者(?:梳理|了解|获悉|注意到|采访|从)",
     r"据.{1,20}(?:消息|报道|介绍)",
@@ -93,6 +97,12 @@ _REPORT = _either(
     r"\bthe (?:government|ministry|department|commission|agency|regulator) said\b",
     r"\b(?:Correspondent|Staff Writer|Staff Reporter)\b",
     r"\bour analysis\b|\bthis (?:commentary|explainer|analysis)\b",
+)
+# A think tank's disclaimer, usually at the foot of the piece: it carries opinion, not an act.
+_AUTHORS_VIEWS = _either(
+    r"\b(?:reflect|represent|are) (?:only )?(?:the )?(?:views|opinions) of (?:the|their|its)"
+    r" (?:authors?|contributors?)\b",
+    r"仅代表作者(?:个人)?观点",
 )
 # Calls that collect cases, projects or applications, and events: deadlines there are not
 # comment deadlines.
@@ -144,7 +154,7 @@ def stage(
     issued instrument, None for news, analysis, calls and events. `declared` is what the
     page's labels say ("Status: Final", a "Feedback period"), trusted over wording."""
     head = text[:HEAD_CHARS]
-    if declared == REPORT or _REPORT.search(head[:1500]):
+    if declared == REPORT or _REPORT.search(head[:1500]) or _AUTHORS_VIEWS.search(head):
         return None
     if _ANALYSIS_TITLE.search(title):
         return None
@@ -152,7 +162,7 @@ def stage(
         return declared
     if _DRAFT_TITLE.search(title):
         return DRAFT
-    if _CALL_OR_EVENT.search(title):
+    if _CALL_OR_EVENT.search(title) or _HEADLINE.search(title):
         return None
     if _FINAL_TITLE.search(title) or _FINAL_TEXT.search(head):
         return FINAL
@@ -169,7 +179,7 @@ def declared_stage(status: str | None, comment_period: str | None, byline: str =
     word = (status or "").strip().lower()
     if word.startswith("final"):
         return FINAL
-    if word.startswith("draft") or comment_period:
+    if re.search(r"\bdraft\b", word) or comment_period:  # "Initial Public Draft (ipd)"
         return DRAFT
     return None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -169,3 +170,149 @@ def test_issuer_from_dublin_core_and_federal_register_agency(
         + "</article></body></html>"
     )
     assert extract_article(html, "https://www.federalregister.gov/d/1").issuer == issuer
+
+
+ZH_FILLER = (
+    "<p>为加快推动大模型在工业领域深度应用，发挥标准对技术创新和产业发展的引领作用，"
+    "我们组织编制了标准体系建设指南，提出到2028年新制定国家标准和行业标准五十项以上，"
+    "覆盖基础共性、数据集、模型能力、场景应用、安全可信等方面。</p>"
+)
+EN_FILLER = "".join(
+    f"<p>Part {n} of the text sets out how providers test, monitor and report on AI systems, "
+    "with duties that scale with the risk and a review after two years of operation.</p>"
+    for n in range(3)
+)
+
+
+def page(head: str, body: str, filler: str = ZH_FILLER) -> str:
+    """A small page: head tags, then the body's own markup above a paragraph of text."""
+    return f"<html><head>{head}</head><body>{body}<article>{filler}</article></body></html>"
+
+
+def test_info_table_with_header_cells_is_read() -> None:
+    table = (
+        "<table><tr><th>索引号</th><td>ZB0000000/2027-00213</td></tr>"
+        "<tr><th>发文机关</th><td>工业和信息化部办公厅</td></tr>"
+        "<tr><th>发文字号</th><td>工信厅科〔2027〕21号</td></tr>"
+        "<tr><th>发布日期</th><td>2027年03月26日</td></tr></table>"
+    )
+    html = page('<meta name="ContentSource" content="科技司">', table)
+    article = extract_article(html, "https://www.miit.gov.cn/a.html")
+    assert (article.issuer, article.document_number) == (
+        "工业和信息化部办公厅",
+        "工信厅科〔2027〕21号",
+    )
+    assert "索引号" not in article.text
+
+
+SIGNED = '<p style="text-align:right">工业和信息化部科技司</p><p>2027年1月28日</p>'
+
+
+@pytest.mark.parametrize(
+    ("site", "body"),
+    [
+        ('<meta name="SiteName" content="中华人民共和国工业和信息化部">', ""),  # the site's name
+        ("", SIGNED),  # the signature that ends with the department
+    ],
+)
+def test_a_department_is_named_with_its_ministry(site: str, body: str) -> None:
+    head = site + '<meta name="ContentSource" content="科技司">'
+    article = extract_article(page(head, body), "https://www.miit.gov.cn/a.html")
+    assert article.issuer == "工业和信息化部科技司"
+
+
+def test_a_full_body_name_is_kept_and_a_news_site_adds_no_ministry() -> None:
+    from policywatch.govmeta import GovMeta, issuer
+
+    assert issuer(GovMeta({"contentsource": "国家数据局"}), "") == "国家数据局"
+    news = GovMeta({"contentsource": "科技司", "sitename": "中国网信网"})
+    assert issuer(news, "") == "科技司"
+
+
+def test_the_signature_above_the_date_names_the_issuer() -> None:
+    signed = '<p style="text-align:right">全国网络安全标准化技术委员会秘书处<br>2026年9月25日</p>'
+    html = page("<title>标准征求意见</title>", "<p>各有关单位：</p>" + signed)
+    assert extract_article(html, "https://www.tc260.org.cn/a").issuer == (
+        "全国网络安全标准化技术委员会秘书处"
+    )
+    unsigned = page("<title>标准征求意见</title>", "<p>主任　庄荣文</p><p>2027年3月12日</p>")
+    assert extract_article(unsigned, "https://www.tc260.org.cn/b").issuer is None
+
+
+@pytest.mark.parametrize(
+    ("label", "value"),
+    [("Publisher", "European Commission"), ("Funders:", "Innovate UK")],
+)
+def test_publisher_and_funder_labels_name_the_issuer(label: str, value: str) -> None:
+    body = f"<dl><dt>{label}</dt><dd>{value}</dd><dt>Topic</dt><dd>Digital economy</dd></dl>"
+    html = page("<title>AI for public services</title>", body, EN_FILLER)
+    assert extract_article(html, "https://ec.europa.eu/a").issuer == value
+
+
+def test_a_column_name_in_the_title_gives_way_to_the_title_element() -> None:
+    notice = "关于国家标准《网络安全技术 人工智能生成合成内容检测方法》征求意见稿征求意见的通知"
+    body = (
+        '<nav><a href="/">首页</a><a href="/list">标准征求意见</a></nav>'
+        f'<div class="detail-title">{notice}</div><div class="detail-date">2026-09-25</div>'
+    )
+    html = page("<title>标准征求意见-全国网络安全标准化技术委员会</title>", body)
+    assert extract_article(html, "https://www.tc260.org.cn/a").title == notice
+    short = page("<title>AI Act - European Commission</title>", '<a href="/x">AI Act</a>')
+    assert extract_article(short, "https://ec.europa.eu/a").title == "AI Act"  # not a column
+
+
+def test_an_order_number_set_on_two_lines_is_one_number() -> None:
+    body = '<p style="text-align:center">国家互联网信息办公室令</p><p>第26号</p>'
+    html = page("<title>人工智能智能体服务管理暂行规定</title>", body)
+    assert extract_article(html, "https://www.cac.gov.cn/a").document_number == (
+        "国家互联网信息办公室令第26号"
+    )
+
+
+def test_copyright_years_are_not_publication_dates_and_the_dateline_is() -> None:
+    from lxml.html import fromstring
+
+    from policywatch.govmeta import read_gov_meta
+
+    body = (
+        "<h1>China unveils interim rules on AI agent services</h1>"
+        '<span class="time">2027-03-19 21:36:10</span>'
+        "<footer>Copyright © 2000-2027 XINHUANET.com All Rights Reserved.</footer>"
+    )
+    gov = read_gov_meta(fromstring(page("", body, EN_FILLER)))
+    assert gov.copyright_years == {"2000", "2027"}
+    assert gov.fallback_published("2000-01-01") == "2027-03-19"
+    assert gov.fallback_published("2027-03-18") == "2027-03-18"  # the extractor's own date
+    labelled = read_gov_meta(fromstring(page("", "<p>发布时间：2027-02-19　来源：秘书处</p>")))
+    assert labelled.fallback_published(None) == "2027-02-19"
+    widget = read_gov_meta(fromstring(page("", "<span>2027年3月19日 星期五</span>")))
+    assert widget.fallback_published(None) is None  # today's date in the page chrome
+
+
+def test_the_comment_period_that_ends_last_is_the_open_one() -> None:
+    timeline = (
+        "<ol><li><strong>Call for evidence</strong> Feedback period: 09 December 2025 - "
+        "06 January 2026 <span>FEEDBACK: CLOSED</span></li>"
+        "<li><strong>Draft act</strong> Feedback period: 15 July 2026 - 12 August 2026 "
+        "<span>FEEDBACK: OPEN</span></li></ol>"
+    )
+    html = page(
+        "<title>Artificial intelligence – arrangements for AI regulatory sandboxes</title>",
+        "<p>Published: 15 July 2026</p>" + timeline,
+        EN_FILLER,
+    )
+    article = extract_article(html, "https://ec.europa.eu/a")
+    assert (article.stage, article.consultation_deadline) == ("draft", date(2026, 8, 12))
+
+
+def test_comments_due_label_makes_a_draft_with_its_deadline() -> None:
+    body = (
+        "<h1>Profile for AI Agents: Managing Risks of Agentic Systems</h1>"
+        "<dl><dt>Published</dt><dd>January 29, 2027</dd>"
+        "<dt>Comments due by</dt><dd>March 31, 2027</dd></dl>"
+    )
+    head = (
+        '<meta name="dcterms.publisher" content="National Institute of Standards and Technology">'
+    )
+    article = extract_article(page(head, body, EN_FILLER), "https://www.nist.gov/a")
+    assert (article.stage, article.consultation_deadline) == ("draft", date(2027, 3, 31))

@@ -9,11 +9,11 @@ from datetime import UTC, date, datetime
 import pytest
 from pg import db_url  # noqa: F401
 
-from policywatch.adoption import follows_consultation, instrument_key
+from policywatch.adoption import DraftRef, adopted_draft, follows_consultation, instrument_key
 from policywatch.briefing import build_briefing, claim_items
 from policywatch.dedupe import fingerprint
 from policywatch.extract import extract_article
-from policywatch.instruments import consultation_deadline, effective_date, stage
+from policywatch.instruments import consultation_deadline, declared_stage, effective_date, stage
 from policywatch.models import Relevance
 from policywatch.render import render_html, render_markdown, render_text
 from policywatch.storage import Candidate, Store
@@ -284,3 +284,69 @@ def test_final_entry_says_which_draft_it_adopts(store: Store) -> None:
     assert "Final version of the draft of 15 Sep 2026" in html
     assert 'href="https://www.cac.gov.cn/d.htm"' in html
     assert "国家互联网信息办公室" in html  # the issuer beside the title
+
+
+@pytest.mark.parametrize(
+    ("title", "text"),
+    [
+        ("How China's New Dataset Guidance Aims to Feed Its AI Models", "The final version adds…"),
+        ("Why the AI Act's sandboxes matter", "The Regulation enters into force in May."),
+        (
+            "国务院办公厅印发《关于加快推进人工智能赋能公共服务的意见》",
+            "新华社北京10月14日电　经国务院同意，国务院办公厅日前印发《意见》，自印发之日起施行。",
+        ),
+        (
+            "Dataset guidance takes shape",
+            "The final version frames datasets as infrastructure. "
+            "These pieces reflect the views of their authors, not of the university.",
+        ),
+        ("人工智能产品安全新规观察", "现予公布。本文仅代表作者个人观点，不代表本院立场。"),
+    ],
+)
+def test_headlines_wire_copy_and_opinion_pieces_have_no_stage(title: str, text: str) -> None:
+    assert stage(title, text) is None
+
+
+def test_how_to_guides_and_question_consultations_keep_their_stage() -> None:
+    assert stage("How to apply the AI Act guidelines", "The final guidance was issued.") == "final"
+    assert stage("Who pays? A call for evidence on AI liability", "") == "draft"
+
+
+def test_a_status_naming_a_draft_declares_a_draft() -> None:
+    assert declared_stage("Initial Public Draft (ipd)", None) == "draft"
+    assert declared_stage("Final", None) == "final"
+    assert declared_stage("Withdrawn", None) is None
+
+
+NAMED_FINAL_TEXT = (
+    "国家数据局于2026年7月就《关于促进人工智能训练数据高质量供给的指导意见（征求意见稿）》"
+    "向社会公开征求意见，在认真研究吸纳各方意见的基础上修改完善形成本意见。"
+)
+
+
+def test_a_final_names_the_draft_it_consulted_on() -> None:
+    assert follows_consultation(NAMED_FINAL_TEXT) == {
+        "关于促进人工智能训练数据高质量供给的指导意见"
+    }
+    draft = DraftRef(
+        "https://nda/d",
+        "国家数据局关于公开征求《关于促进人工智能训练数据高质量供给的指导意见（征求意见稿）》意见的通知",
+        "国家数据局",
+        date(2026, 7, 10),
+    )
+    other = DraftRef(
+        "https://nda/o",
+        "国家数据局关于公开征求《数据标注产业发展行动计划（征求意见稿）》意见的通知",
+        "国家数据局",
+        date(2026, 8, 1),
+    )
+    final = DraftRef(
+        "https://gov/f",
+        "国家数据局关于加快人工智能高质量数据集建设的指导意见",
+        "国家数据局",
+        date(2026, 11, 20),
+        follows_consultation(NAMED_FINAL_TEXT),
+    )
+    assert adopted_draft(final, [draft, other]) == draft  # renamed beyond the looser match
+    elsewhere = DraftRef(final.url, final.title, "教育部", final.published, final.consulted)
+    assert adopted_draft(elsewhere, [draft, other]) is None  # another body's final
