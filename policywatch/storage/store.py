@@ -47,6 +47,7 @@ from policywatch.storage.maintenance import MaintenanceQueries
 from policywatch.storage.search import SearchQueries
 from policywatch.storage.statements import ItemStatements
 
+SQLITE_POOL = 20  # pooled SQLite connections (and as many overflow): see _make_engine
 FULL_DISK = 256 * 1024  # bytes free below which a failing open blames the disk
 WRITE_LOCK_KEY = 0x706F6C6963790001  # PostgreSQL advisory lock id for status-deciding writes
 MIGRATE_LOCK_KEY = 0x706F6C6963790002  # ... and for schema migrations
@@ -126,6 +127,9 @@ class Store(BriefingQueries, DeliveryQueries, SearchQueries, MaintenanceQueries)
         self.dialect = engine.dialect.name
         self._prepared = _PreparedCache()
         self._sql = ItemStatements(engine.dialect, MAX_CANDIDATES)
+        # Writers of this process queue here, not holding a pooled connection while they wait
+        # for the database's write lock: 1,000 sources exhausted the pool (bench/load.py).
+        self._writers = threading.RLock()
 
     @classmethod
     def open(cls, url: str, *, create: bool = True) -> Store:
@@ -167,7 +171,7 @@ class Store(BriefingQueries, DeliveryQueries, SearchQueries, MaintenanceQueries)
         """A transaction holding a database-wide lock: the write lock, or another key (the
         migration lock). SQLite's BEGIN IMMEDIATE serialises writers; PostgreSQL takes an
         advisory transaction lock on the key."""
-        with self.engine.begin() as conn:
+        with self._writers, self.engine.begin() as conn:
             if self.dialect == "postgresql":
                 conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _signed(lock)})
             yield conn
@@ -601,7 +605,10 @@ def _midnight(day: date) -> datetime:
 def _make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         _ensure_sqlite_dir(url)
-        engine = create_engine(url, connect_args={"timeout": 60})
+        # A SQLite connection is cheap: room for every thread of a large ingest to read.
+        engine = create_engine(
+            url, connect_args={"timeout": 60}, pool_size=SQLITE_POOL, max_overflow=SQLITE_POOL
+        )
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
