@@ -367,11 +367,18 @@ def cli_env(work: Path, sources: Path, api: str) -> dict[str, str]:
     }
 
 
-def run_cli(env: dict[str, str], args: list[str], prefect_pid: int, *, parts: bool = False) -> Run:
-    """`policywatch ARGS` timed, with the tree's peak RSS and the CPU seconds of every process
-    involved (its tree, the Prefect server, this process); with parts, through startup_parts.py
-    and with the seconds each part of the start-up took."""
-    command = [str(VENV_BIN / "policywatch"), *args]
+def run_cli(
+    env: dict[str, str],
+    args: list[str],
+    prefect_pid: int,
+    *,
+    parts: bool = False,
+    command: list[str] | None = None,
+) -> Run:
+    """`policywatch ARGS` (or `command` ARGS) timed, with the tree's peak RSS and the CPU
+    seconds of every process involved (its tree, the Prefect server, this process); with parts,
+    through startup_parts.py and with the seconds each part of the start-up took."""
+    command = [*(command or [str(VENV_BIN / "policywatch")]), *args]
     if parts:
         command = [sys.executable, str(ROOT / "bench" / "startup_parts.py"), *args]
     run = Run()

@@ -147,13 +147,23 @@ def same_instrument(final_title: str, draft_title: str) -> bool:
         return False
     if has_cjk(final_title):
         key = instrument_key(final_title)
-        return key is not None and key == instrument_key(draft_title)
+        return key is not None and _rule_stem(key) == _rule_stem(instrument_key(draft_title))
     own, theirs = _identifiers(final_title), _identifiers(draft_title)
     if own and theirs:  # IR 8612 is the final of draft IR 8612, not of AI 700-3
         return bool(own & theirs)
     return any(
         _similar(a, b) for a in _name_variants(final_title) for b in _name_variants(draft_title)
     )
+
+
+# The two names of a departmental rule (规章制定程序条例 §7: 规章的名称一般称"规定"、"办法"):
+# a draft 办法 is often issued, by order, as a 规定 of the same name.
+_RULE_KIND = re.compile(r"(?:办法|规定)$")
+
+
+def _rule_stem(key: str | None) -> str | None:
+    """An instrument key without its 办法 / 规定 ending, which adoption may change."""
+    return _RULE_KIND.sub("规章", key) if key else None
 
 
 def _name_variants(title: str) -> list[frozenset[str]]:
@@ -222,12 +232,26 @@ _NAMED_DRAFT = re.compile(
 )
 
 
+# An English final naming its draft by title: "supersedes the initial public draft,
+# Guidelines for Documenting AI Evaluations, released for comment".
+_NAMED_EN_DRAFT = re.compile(
+    r"\b[Dd]raft,?\s+(?:(?:titled|entitled|called)\s+)?[\"“]?"
+    r"(?P<n>[A-Z][\w’'-]*(?:\s+(?:[A-Z0-9][\w’'.-]*|of|for|on|and|the|in|to|a|an|with|by))+)"
+)
+
+
 def follows_consultation(text: str) -> Consulted:
     """The keys of the drafts a final's text names as consulted on; else True when it says it
     was adopted after a consultation ("在广泛征求意见的基础上", "following the consultation",
     "Compared to the draft"); else False."""
-    named = frozenset(k for m in _NAMED_DRAFT.finditer(text) if (k := _name_key(m.group("n"))))
+    found = [m.group("n") for p in (_NAMED_DRAFT, _NAMED_EN_DRAFT) for m in p.finditer(text)]
+    named = frozenset(k for name in found if (k := _name_key(name)))
     return named or _CONSULTED.search(text) is not None
+
+
+def named_key(title: str) -> str | None:
+    """The key a final's text names a draft by: its instrument name, else its whole title."""
+    return instrument_key(title) or _name_key(title)
 
 
 def adopted_draft(final: DraftRef, drafts: Iterable[DraftRef]) -> DraftRef | None:
@@ -243,7 +267,7 @@ def adopted_draft(final: DraftRef, drafts: Iterable[DraftRef]) -> DraftRef | Non
     ]
     same = [d for d in fitting if same_instrument(final.title, d.title)]
     if not same and isinstance(final.consulted, frozenset):  # the final names its draft
-        same = [d for d in fitting if instrument_key(d.title) in final.consulted]
+        same = [d for d in fitting if named_key(d.title) in final.consulted]
     if not same and final.consulted:
         same = [d for d in fitting if renamed_instrument(final.title, d.title)]
     return max(same, key=lambda d: d.published or date.min, default=None)

@@ -100,7 +100,7 @@ def exit_status(code: object) -> int:
 def _exit_without_teardown() -> None:
     """The last exit handler of a finished command: every other handler has run (Prefect has
     sent its logs and events, multiprocessing has reaped its children), so flush and leave
-    without the interpreter's teardown, which spends ~0.5 s freeing Prefect's module graph."""
+    without the interpreter's teardown (bench/exit_shortcut.py: 1.9 s of a 5.3 s run)."""
     if not _FINAL_STATUS:  # interrupted or crashed: let Python report and tear down as usual
         return
     logging.shutdown()

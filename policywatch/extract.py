@@ -91,10 +91,20 @@ def _instrument(
     stage_ = instruments.stage(title, text, declared, issuer)
     return {
         "stage": stage_,
-        "consultation_deadline": instruments.consultation_deadline(text, published, stage_, period),
+        "consultation_deadline": _deadline(text, published, stage_, gov),
         "effective_date": instruments.effective_date(text, published),
         "instrument_key": instrument_key(title) if stage_ else None,
     }
+
+
+def _deadline(text: str, published: date | None, stage_: str | None, gov: GovMeta) -> date | None:
+    """The comment deadline of the main text, else of the page's own paragraphs: extractors
+    drop boxes such as NIST's "Request for comments" that state the comment period."""
+    period = gov.info.get("comment_period")
+    found = instruments.consultation_deadline(text, published, stage_, period)
+    if found is None and stage_ == instruments.DRAFT:
+        found = instruments.consultation_deadline("\n".join(gov.paragraphs), published, stage_)
+    return found
 
 
 def looks_binary(text: str, sample: int = 65_536) -> bool:

@@ -16,8 +16,8 @@ from datetime import date
 
 from lxml.html import HtmlElement
 
-from policywatch.dates import find_dates
-from policywatch.pagelabels import body_pieces, labelled_values
+from policywatch.dates import date_spans, find_dates
+from policywatch.pagelabels import LABELS, MAX_PIECES, body_pieces, labelled_values
 
 # Labels of the policy-library info table; a table with this many of them is metadata.
 INFO_LABELS = ("索引号", "主题分类", "发文机关", "成文日期", "标题", "发文字号", "发布日期", "文号")
@@ -46,6 +46,7 @@ class GovMeta:
     columns: frozenset[str] = frozenset()  # short link texts: the site's column names
     dateline: str | None = None  # a date standing alone under the title ("2027-03-19 21:36")
     copyright_years: frozenset[str] = frozenset()  # years of "© 2000-2027" notices
+    paragraphs: tuple[str, ...] = ()  # the page's own paragraphs, main text or not
 
     def official_title(self, *fallbacks: str | None) -> str | None:
         """ArticleTitle, og:title or the info table's 标题, else the first fallback; without
@@ -73,6 +74,7 @@ class GovMeta:
             self.meta.get("pubdate"),
             self.meta.get("firstpublishedtime"),
             self.meta.get("citation_publication_date"),
+            *(self.meta.get(name) for name in _DATE_META),
             self.info.get("成文日期"),
         ):
             day = _iso_day(value or "")
@@ -81,11 +83,13 @@ class GovMeta:
         return None
 
     def fallback_published(self, extracted: str | None) -> str | None:
-        """The extractor's date unless it is a copyright year read as 1 January ("© 2000-2027"
-        -> 2000-01-01), else the dateline under the title; for pages stating no date."""
-        if extracted and not _copyright_day(extracted, self.copyright_years):
-            return extracted
-        return _iso_day(self.dateline or "")
+        """The dateline under the title, else the extractor's date unless it is a copyright
+        year read as 1 January ("© 2000-2027" -> 2000-01-01): the extractor guesses, and
+        its guess is often a related link's date."""
+        stated = _iso_day(self.dateline or "")
+        if stated or not extracted or _copyright_day(extracted, self.copyright_years):
+            return stated
+        return extracted
 
     def site_names(self) -> tuple[str, ...]:
         names = (self.meta.get(k) for k in ("sitename", "og:site_name", "application-name"))
@@ -101,6 +105,14 @@ class GovMeta:
         return None
 
 
+# Publication-date meta tags of CMSs and the Dublin Core (Commission, NIST, news sites).
+_DATE_META = (
+    "article:published_time",
+    "dcterms.date",
+    "dcterms.issued",
+    "dcterms.created",
+    "publishdate",
+)
 _BODY_NAME = re.compile(r"[\u4e00-\u9fff]{2,20}(?:部|委员会|委|总局|局|署|办公室|院)")
 
 
@@ -138,10 +150,7 @@ def read_gov_meta(tree: HtmlElement) -> GovMeta:
             meta.setdefault(name, content)
     info = _take_info_table(tree)
     pieces = body_pieces(tree)
-    for label, value in [*labelled_values(pieces).items(), *_more_labels(pieces).items()]:
-        info.setdefault(label, value)
-    if period := _latest_period(pieces):
-        info["comment_period"] = period
+    _add_labels(info, pieces)
     return GovMeta(
         meta,
         info,
@@ -149,9 +158,23 @@ def read_gov_meta(tree: HtmlElement) -> GovMeta:
         heading=_heading(tree),
         signature=_signature(pieces),
         columns=_column_names(tree),
-        dateline=_dateline(pieces),
+        dateline=_tagged_date(tree) or _dateline(_own_pieces(tree)),
         copyright_years=_copyright_years(pieces),
+        paragraphs=_own_paragraphs(tree),
     )
+
+
+def _add_labels(info: dict[str, str], pieces: list[str]) -> None:
+    """Complete the info table with the labels the page states outside it: publication date,
+    publisher or organisation, comment period."""
+    for label, value in [*labelled_values(pieces).items(), *_more_labels(pieces).items()]:
+        info.setdefault(label, value)
+    if "published_by" not in info and (body := _body_label(pieces)):
+        info["published_by"] = body
+    if not find_dates(info.get("发布日期", "")) and (day := _labelled_date(pieces)):
+        info["发布日期"] = day  # a "Publication" type line over the headline is no date
+    if period := _latest_period(pieces):
+        info["comment_period"] = period
 
 
 def _heading(tree: HtmlElement) -> str | None:
@@ -212,6 +235,41 @@ def _more_labels(pieces: list[str]) -> dict[str, str]:
     return found
 
 
+# Labels whose value names the body when it is one: NIST's "Organization:", an "Author:" or
+# an event's "Organiser" (persons under "Author(s)" are not bodies).
+_BODY_LABELS = frozenset(["author", "organization", "organisation", "organiser", "organizer"])
+_PUBLIC_BODY = re.compile(
+    r"\b(?:Commission|Office|Institute|Agency|Ministry|Department|Authority|Administration"
+    r"|Council|Board|Bureau|Directorate|Committee|Parliament)\b"
+)
+# Have your say names the Commission's Directorate-General in charge of an initiative.
+_COMMISSION_DG_LABELS = frozenset(["lead dg", "commission department in charge"])
+COMMISSION = "European Commission"
+
+
+def _body_label(pieces: list[str]) -> str | None:
+    """The body an organisation label names (the first body of a list: "NIST, Center for
+    …"), or the Commission for its Directorate-General in charge; else None."""
+    for piece, following in zip(pieces, [*pieces[1:], ""], strict=True):
+        label = piece.rstrip("：: ").lower()
+        if label in _COMMISSION_DG_LABELS and following:
+            return COMMISSION
+        if label in _BODY_LABELS:
+            names = (n.strip() for n in following.split(","))
+            if body := next((n for n in names if _PUBLIC_BODY.search(n)), None):
+                return body
+    return None
+
+
+def _labelled_date(pieces: list[str]) -> str | None:
+    """The value of the first date label followed by a date: a type line "Publication" over
+    the headline is a label word too, but no date follows it."""
+    for piece, following in zip(pieces, [*pieces[1:], ""], strict=True):
+        if LABELS.get(piece.rstrip("：: ").lower()) == "发布日期" and find_dates(following):
+            return following
+    return None
+
+
 def _latest_period(pieces: list[str]) -> str | None:
     """The stated comment period that ends last: a Have your say timeline lists the closed
     call for evidence before the draft act's open period."""
@@ -224,7 +282,7 @@ def _latest_period(pieces: list[str]) -> str | None:
     return max(periods)[1] if periods else None
 
 
-_ORG_SUFFIX = r"(?:部|委|局|厅|办|室|处|院|会|中心|政府|署|司|组)"
+_ORG_SUFFIX = r"(?:部|委|局|厅|办|室|处|院|会|中心|政府|署|司|组|银行)"
 _SIGNER = re.compile(r"[\u4e00-\u9fff（）]{3,30}" + _ORG_SUFFIX)
 _WRITTEN_ON = re.compile(r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日")
 
@@ -259,6 +317,46 @@ def _dateline(pieces: list[str]) -> str | None:
         day = match.group("labelled") or match.group("byline") or match.group("bare")
         if _iso_day(day):
             return str(day)
+    return None
+
+
+# Elements outside the document: lists of related links, asides, footers, page headers.
+_NOT_OWN = "ancestor-or-self::li or ancestor::aside or ancestor::footer or ancestor::header"
+_OWN_TEXT = f"//body//text()[not(ancestor::script) and not(ancestor::style) and not({_NOT_OWN})]"
+_DATED_XPATH = (
+    "//body//*[contains(@id, 'time') or contains(@id, 'date') or contains(@class, 'time')"
+    f" or contains(@class, 'date')][not({_NOT_OWN}) and not(ancestor-or-self::a)]"
+)
+_PARAGRAPH_XPATH = f"//body//p[not({_NOT_OWN})]"
+# A short label before a stated date: "发布时间：", "日期：", "Published", "Date:".
+_DATE_LABEL = re.compile(r"^(?:[^\d:：]{0,10}[:：]|Published|Posted|Issued)?\s*", re.I)
+_NOT_PUBLISHED = re.compile(r"updated?|更新|修改|星期|周[一二三四五六日]|closes?|截止", re.I)
+
+
+def _own_pieces(tree: HtmlElement) -> list[str]:
+    """The body's text pieces outside related-link lists, asides, headers and footers."""
+    pieces = (" ".join(str(n).split()) for n in tree.xpath(_OWN_TEXT)[:MAX_PIECES])
+    return [p for p in pieces if p]
+
+
+def _own_paragraphs(tree: HtmlElement) -> tuple[str, ...]:
+    """Paragraphs outside lists, asides, headers and footers, the boxes an extractor drops
+    included (NIST's "Request for comments" box stating the comment period)."""
+    texts = (" ".join(p.text_content().split()) for p in tree.xpath(_PARAGRAPH_XPATH))
+    return tuple(t for t in texts if t)
+
+
+def _tagged_date(tree: HtmlElement) -> str | None:
+    """The date opening the first element classed as the page's date or time (CAC's #pubtime,
+    "detail-time", "date") that opens with a date: CMS pages mark their own date so."""
+    for node in tree.xpath(_DATED_XPATH):
+        text = " ".join(node.text_content().split())
+        if len(text) > MAX_DATELINE_CHARS or _NOT_PUBLISHED.search(text):
+            continue
+        label = _DATE_LABEL.match(text)
+        spans = date_spans(text[label.end() :] if label else text)
+        if spans and spans[0][0].start == 0:
+            return spans[0][1].isoformat()
     return None
 
 
@@ -389,7 +487,8 @@ def document_number(gov: GovMeta, text: str) -> str | None:
 
 
 def issuer(gov: GovMeta, text: str) -> str | None:
-    """The issuing body when the page states it (发文机关, ContentSource, "Published by …")."""
+    """The issuing body when the page states it (发文机关, ContentSource, "Published by …"),
+    else the signature above the date, else the body whose order number the page carries."""
     stated = (
         gov.info.get("发文机关")
         or gov.meta.get("contentsource")
@@ -400,26 +499,58 @@ def issuer(gov: GovMeta, text: str) -> str | None:
     if stated:
         return _with_ministry(_body_name(stated), gov) or None
     match = _PUBLISHED_BY.search(text[:2000])
-    return match.group(1).strip(" ,") if match else gov.signature
+    if match:
+        return match.group(1).strip(" ,")
+    return gov.signature or _order_body(gov.info.get("发文字号") or gov.number_line)
 
 
-# A department named without its ministry (ContentSource "科技司", "秘书处", "办公厅").
+# A department named without its ministry (ContentSource "科技司", "秘书处", "办公厅"), or any
+# short name ending in 司 (a ministry's department: "市场与信息化司"; not a 公司).
 _BARE_DEPARTMENT = re.compile(
     r"(?:(?![部委省市县区国]|中央|全国|政府)[\u4e00-\u9fff]){1,6}(?:司|局|厅|处|室)"
+    r"|[\u4e00-\u9fff]{2,8}(?<!公)司"
 )
+_ORDER_BODY = re.compile(r"([\u4e00-\u9fff]{2,20}?)令第\d+号")
+_TITLE_BODY = re.compile(r"^([\u4e00-\u9fff]{3,30}?)关于")
 
 
 def _with_ministry(name: str, gov: GovMeta) -> str:
-    """A bare department completed with its body: from the signature that ends with it
-    ("工业和信息化部科技司"), else from the site's name ("中华人民共和国工业和信息化部")."""
+    """A stated source the document itself names more fully: the signature it abbreviates
+    (园区管委会 -> 苏州工业园区管理委员会); for a web department, the body signing or titling
+    the document, else the department completed with the site's ministry."""
+    if _abbreviates(name, gov.signature):
+        return str(gov.signature)
     if not _BARE_DEPARTMENT.fullmatch(name):
         return name
-    if gov.signature and gov.signature.endswith(name) and gov.signature != name:
-        return gov.signature
+    if gov.signature and gov.signature != name:
+        return gov.signature  # 交通运输部 over ContentSource 运输服务司; or 工业和信息化部科技司
+    if body := _title_body(gov):
+        return body
     ministry = gov.ministry()
     if not ministry or ministry.endswith(name):
         return name
     return ministry + name
+
+
+def _abbreviates(short: str, full: str | None) -> bool:
+    """True when `short` is `full` with characters left out, not a part of it: 管委会 for
+    管理委员会 (a part, 国家标准化管理委员会 of …办公室, is another body)."""
+    if not full or len(short) < 3 or short in full:
+        return False
+    rest = iter(full)
+    return all(char in rest for char in short)
+
+
+def _title_body(gov: GovMeta) -> str | None:
+    """The body opening the official title ("中国人民银行关于印发…的通知"), or None."""
+    match = _TITLE_BODY.match(gov.official_title() or "")
+    return match.group(1) if match and _SIGNER.fullmatch(match.group(1)) else None
+
+
+def _order_body(number: str | None) -> str | None:
+    """The body an order is numbered by ("国家互联网信息办公室令第33号"), or None."""
+    match = _ORDER_BODY.fullmatch(number or "")
+    return match.group(1).removeprefix("中华人民共和国") if match else None
 
 
 # What follows a body's name in US Federal Register agency lines: "…; Commerce Department.",

@@ -44,9 +44,10 @@ _DRAFT_TITLE = _either(
 # Text that invites comments on the page's own draft (read after the title rules).
 _DRAFT_TEXT = _either(
     r"现(?:向社会)?公开征求意见|意见反馈截止|征求意见稿",
-    r"\bwe are consulting on\b|\bseeking views\b",
+    r"\bwe are consulting on\b|\bseeking (?:views|evidence)\b",
     r"\bgive feedback on this draft\b|\binvites? (?:comments|feedback|views|responses)\b",
-    r"\bACTION:\s*Proposed rule\b|\bcomments must be received\b|\bthis consultation closes\b",
+    r"\bACTION:\s*Proposed rule\b|\bcomments must be received\b",
+    r"\bthis (?:consultation|call for (?:evidence|views|input)) closes\b",
     r"\b(?:submit|accept) (?:their |your )?(?:comments|feedback|contributions)\b",
 )
 # A title naming an instrument; with an issuer the page states, a published one.
@@ -58,6 +59,7 @@ _INSTRUMENT_TITLE = _either(
 _ANALYSIS_TITLE = _either(
     r"解读|答记者问|专家|评论|综述",
     r"^(?:analysis|explainer|commentary|opinion|q&a)\b|\bwhat .{3,60} means\b|\bexplained\b",
+    r"\bwhat .{2,40} (?:needs?|should|have) to know\b|\bkey takeaways\b",
 )
 # A headline asking a question is journalism or analysis ("How China's New Dataset Guidance
 # Aims to …"); "How to …" is a guide's title.
@@ -103,6 +105,7 @@ _AUTHORS_VIEWS = _either(
     r"\b(?:reflect|represent|are) (?:only )?(?:the )?(?:views|opinions) of (?:the|their|its)"
     r" (?:authors?|contributors?)\b",
     r"仅代表作者(?:个人)?观点",
+    r"\b(?:does not|do not|is not intended to) constitute legal advice\b|\battorney advertising\b",
 )
 # Calls that collect cases, projects or applications, and events: deadlines there are not
 # comment deadlines.
@@ -111,7 +114,7 @@ _CALL_OR_EVENT = _either(
     r"大会|论坛|峰会|研讨会|培训班|召开|举办|举行|座谈会|调研|会见|签约",
     r"call for (?:applications|proposals|cases|papers|projects)|funding (?:competition|call)",
     r"\bapplications? (?:open|close)|\bconference\b|\bsummit\b|\bwebinar\b",
-    r"\bworkshop\b|\bregister\b",
+    r"\bworkshop\b|\bregister\b|\bgrants?\b|\bapplicants\b|\bfunding opportunity\b",
 )
 # A sentence that states when comments are due (its date is the deadline).
 _ZH_DEADLINE = re.compile(
@@ -144,7 +147,8 @@ _EN_EFFECTIVE = re.compile(
     r"|takes? effect|effective)\s+(?:on|from|as of)?\s*(?P<d>[A-Z0-9][^.;]{3,30})",
     re.I,
 )
-_SENTENCES = re.compile(r"(?<=[。；！？\n])|(?<=[.;!?])\s+(?=[A-Z(])")
+# Sentence ends; not after a time's "a.m." / "p.m." ("by 11:59 p.m. Eastern Time on May 21").
+_SENTENCES = re.compile(r"(?<=[。；！？\n])|(?<=[.;!?])(?<![ap]\.m\.)\s+(?=[A-Z(])")
 
 
 def stage(

@@ -6,6 +6,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from lxml.html import fromstring
 
 from policywatch.extract import extract_article
 from policywatch.govmeta import strip_site_suffix
@@ -282,7 +283,9 @@ def test_copyright_years_are_not_publication_dates_and_the_dateline_is() -> None
     gov = read_gov_meta(fromstring(page("", body, EN_FILLER)))
     assert gov.copyright_years == {"2000", "2027"}
     assert gov.fallback_published("2000-01-01") == "2027-03-19"
-    assert gov.fallback_published("2027-03-18") == "2027-03-18"  # the extractor's own date
+    assert gov.fallback_published("2027-03-18") == "2027-03-19"  # stated beats guessed
+    undated = read_gov_meta(fromstring(page("", "<h1>China unveils rules</h1>", EN_FILLER)))
+    assert undated.fallback_published("2027-03-18") == "2027-03-18"  # the extractor's own
     labelled = read_gov_meta(fromstring(page("", "<p>发布时间：2027-02-19　来源：秘书处</p>")))
     assert labelled.fallback_published(None) == "2027-02-19"
     widget = read_gov_meta(fromstring(page("", "<span>2027年3月19日 星期五</span>")))
@@ -316,3 +319,136 @@ def test_comments_due_label_makes_a_draft_with_its_deadline() -> None:
     )
     article = extract_article(page(head, body, EN_FILLER), "https://www.nist.gov/a")
     assert (article.stage, article.consultation_deadline) == ("draft", date(2027, 3, 31))
+
+
+RELATED = (
+    '<aside class="related"><ul><li><a href="/old">Earlier framework</a> — January 26, 2023'
+    "</li></ul></aside><footer>© 2027 Example</footer>"
+)
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        '<meta property="article:published_time" content="2027-02-17T10:00:00-05:00">',
+        '<meta name="dcterms.date" content="2027-02-17">',
+        '<meta name="dcterms.created" content="2027-02-17">',
+    ],
+)
+def test_publication_date_meta_tags_beat_dates_of_related_links(head: str) -> None:
+    from policywatch.govmeta import read_gov_meta
+
+    html = page(head + "<title>Practices for documenting AI evaluations</title>", RELATED)
+    assert read_gov_meta(fromstring(html)).published() == "2027-02-17"
+
+
+@pytest.mark.parametrize(
+    ("body", "day"),
+    [
+        ('<span id="pubtime">2027年06月09日 19:30</span>', "2027-06-09"),  # CAC
+        ('<p class="detail-time">发布时间：2027-03-13</p>', "2027-03-13"),  # TC260
+        ('<p class="date">January 26, 2027</p>', "2027-01-26"),  # a law firm's alert
+        ('<p class="last-update">Last update: 5 February 2027</p>', None),  # not published
+        ('<div class="head"><div class="date">2026年12月09日 星期三</div></div>', None),  # widget
+    ],
+)
+def test_an_element_classed_as_the_date_is_the_dateline(body: str, day: str | None) -> None:
+    from policywatch.govmeta import read_gov_meta
+
+    related = '<ul class="related"><li><a href="/x">相关阅读</a> 2023-07-13</li></ul>'
+    gov = read_gov_meta(fromstring(page("", body + related)))
+    assert gov.fallback_published("2023-07-13") == (day or "2023-07-13")
+
+
+def test_dates_in_related_link_lists_are_no_dateline() -> None:
+    from policywatch.govmeta import read_gov_meta
+
+    related = '<div><ul><li><a href="/x">备案工作的公告</a> 2027-05-20</li></ul></div>'
+    assert read_gov_meta(fromstring(page("", related))).dateline is None
+
+
+def test_a_type_line_labelled_publication_does_not_hide_the_published_date() -> None:
+    body = (
+        '<p class="type">Publication</p><h1>Practices for Documenting AI Evaluations</h1>'
+        "<p><strong>Published:</strong> February 17, 2026</p>"
+    )
+    article = extract_article(page("", body, EN_FILLER), "https://www.nist.gov/a")
+    assert article.published == date(2026, 2, 17)
+
+
+MOT_SIGNED = (
+    '<p style="text-align:right">交通运输部</p><p style="text-align:right">2026年5月29日</p>'
+)
+
+
+@pytest.mark.parametrize(
+    ("source", "site", "signed", "issuer"),
+    [
+        ("运输服务司", "中华人民共和国交通运输部", MOT_SIGNED, "交通运输部"),
+        (
+            "市场与信息化司",
+            "中华人民共和国农业农村部",
+            SIGNED.replace("工业和信息化部科技司", "农业农村部办公厅"),
+            "农业农村部办公厅",
+        ),
+        ("条法司", "中国人民银行", "<p>中国人民银行</p><p>2027年1月27日</p>", "中国人民银行"),
+        (
+            "园区管委会",
+            "苏州工业园区",
+            "<p>苏州工业园区管理委员会</p><p>2027年1月30日</p>",
+            "苏州工业园区管理委员会",
+        ),
+        (
+            "国家标准化管理委员会",
+            "",
+            "<p>国家标准化管理委员会办公室</p><p>2027年1月30日</p>",
+            "国家标准化管理委员会",
+        ),
+    ],
+)
+def test_the_body_signing_the_document_beats_a_web_department_source(
+    source: str, site: str, signed: str, issuer: str
+) -> None:
+    head = f'<meta name="SiteName" content="{site}"><meta name="ContentSource" content="{source}">'
+    article = extract_article(page(head, signed), "https://www.gov.cn/a.html")
+    assert article.issuer == issuer
+
+
+def test_an_unsigned_document_is_issued_by_the_body_opening_its_title() -> None:
+    from policywatch.govmeta import GovMeta, issuer
+
+    title = "中国人民银行关于印发《金融业人工智能应用风险管理指引》的通知"
+    gov = GovMeta({"contentsource": "条法司", "articletitle": title, "sitename": "中国人民银行"})
+    assert issuer(gov, "") == "中国人民银行"
+
+
+def test_an_order_is_issued_by_the_body_that_numbers_it() -> None:
+    body = (
+        '<p style="text-align:center">国家互联网信息办公室令</p><p>第33号</p>'
+        "<p>国家互联网信息办公室主任</p><p>2027年10月10日</p>"
+    )
+    html = page("<title>生成式人工智能服务安全事件应急处置规定</title>", body)
+    assert extract_article(html, "https://www.cac.gov.cn/a").issuer == "国家互联网信息办公室"
+
+
+@pytest.mark.parametrize(
+    ("body", "issuer"),
+    [
+        (
+            "<p><strong>Organization:</strong> National Institute of Standards and Technology,"
+            " Center for AI Standards and Innovation</p>",
+            "National Institute of Standards and Technology",
+        ),
+        ("<dl><dt>Organiser</dt><dd>European AI Office</dd></dl>", "European AI Office"),
+        ("<p><strong>Author:</strong> European AI Office</p>", "European AI Office"),
+        (
+            "<dl><dt>Lead DG</dt><dd>Employment, Social Affairs and Inclusion</dd></dl>",
+            "European Commission",
+        ),
+        ("<p><strong>Author(s):</strong> Rachel Okafor, Daniel Lindqvist</p>", None),  # persons
+        ("<p><strong>Author:</strong> Rachel Okafor</p>", None),
+    ],
+)
+def test_organisation_labels_name_the_issuer(body: str, issuer: str | None) -> None:
+    html = page("<title>Guidelines for documenting AI evaluations</title>", body, EN_FILLER)
+    assert extract_article(html, "https://www.nist.gov/a").issuer == issuer

@@ -350,3 +350,89 @@ def test_a_final_names_the_draft_it_consulted_on() -> None:
     assert adopted_draft(final, [draft, other]) == draft  # renamed beyond the looser match
     elsewhere = DraftRef(final.url, final.title, "教育部", final.published, final.consulted)
     assert adopted_draft(elsewhere, [draft, other]) is None  # another body's final
+
+
+@pytest.mark.parametrize(
+    ("title", "text"),
+    [
+        (
+            "OPM Proposes Rules for AI Hiring Tools: What Vendors Need to Know",
+            "Comments on the proposal are due March 22, 2027. "
+            "Vendors should submit comments through regulations.gov.",
+        ),
+        (
+            "OPM proposes rules for AI hiring tools",
+            "Interested parties should submit comments before the March 22 deadline. "
+            "This alert does not constitute legal advice.",
+        ),
+    ],
+)
+def test_a_law_firm_alert_about_a_proposed_rule_has_no_stage_or_deadline(
+    title: str, text: str
+) -> None:
+    found = stage(title, text)
+    assert found is None
+    assert consultation_deadline(text, date(2027, 1, 26), found) is None
+
+
+def test_a_grants_guidance_for_applicants_is_a_call_not_a_final() -> None:
+    title = "Systemic AI safety grants: round 3 guidance for applicants"
+    assert stage(title, "Applications close at 11:59pm on 17 February 2027.", None, "AISI") is None
+
+
+def test_a_call_for_evidence_seeking_evidence_is_a_draft_with_its_closing_date() -> None:
+    text = (
+        "We are seeking evidence on how AI is used to deliver legal services.\n"
+        "This call for evidence closes at\n11:59pm on 23 June 2027\nCall for evidence description"
+    )
+    found = stage("Use of artificial intelligence in legal services", text)
+    assert found == "draft"
+    assert consultation_deadline(text, date(2027, 4, 28), found) == date(2027, 6, 23)
+
+
+def test_a_deadline_after_a_p_m_time_stays_in_its_sentence() -> None:
+    text = "DATES: Responses must be received by 11:59 p.m. Eastern Time on May 21, 2027."
+    assert consultation_deadline(text, date(2027, 4, 6), "draft") == date(2027, 5, 21)
+
+
+def test_a_comment_box_the_extractor_dropped_still_gives_the_deadline() -> None:
+    from policywatch.extract import _deadline
+    from policywatch.govmeta import GovMeta
+
+    box = "The public comment period for this draft is open through September 21, 2026."
+    gov = GovMeta(paragraphs=("Guidelines for Documenting AI Evaluations", box))
+    assert _deadline("Abstract of the draft.", date(2026, 7, 22), "draft", gov) == date(2026, 9, 21)
+    assert _deadline("Abstract of the final.", date(2026, 7, 22), "final", gov) is None
+
+
+def test_draft_measures_issued_as_provisions_link_to_their_draft() -> None:
+    draft = DraftRef(
+        "https://www.mot.gov.cn/d",
+        "交通运输部关于公开征求《智能网联汽车运输服务管理办法（征求意见稿）》意见的通知",
+        "交通运输部",
+        date(2026, 5, 29),
+    )
+    order = DraftRef(
+        "https://www.gov.cn/f", "智能网联汽车运输服务管理规定", "交通运输部", date(2026, 10, 21)
+    )
+    assert adopted_draft(order, [draft]) == draft
+    other = DraftRef(order.url, "智能网联汽车数据安全管理规定", "交通运输部", order.published)
+    assert adopted_draft(other, [draft]) is None
+
+
+def test_an_english_final_naming_its_draft_by_title_links_to_it() -> None:
+    text = (
+        "This final publication supersedes the initial public draft, Guidelines for "
+        "Documenting AI Evaluations, released for comment on July 22, 2026."
+    )
+    nist = "National Institute of Standards and Technology"
+    draft = DraftRef("https://nist/d", "Guidelines for Documenting AI Evaluations", nist, None)
+    other = DraftRef("https://nist/o", "Profile for AI Agents", nist, None)
+    final = DraftRef(
+        "https://nist/f",
+        "Practices for Documenting AI Model and System Evaluations",
+        nist,
+        date(2027, 2, 17),
+        follows_consultation(text),
+    )
+    assert adopted_draft(final, [draft, other]) == draft
