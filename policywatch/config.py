@@ -56,6 +56,12 @@ class Source(_Frozen):
     delay: float | None = Field(None, ge=0, le=120)
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
+    issuer: str | None = Field(
+        None,
+        min_length=2,
+        max_length=200,
+        description="the body whose site this is: the issuer of its documents that name none",
+    )
 
     @field_validator("id")
     @classmethod

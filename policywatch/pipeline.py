@@ -304,6 +304,7 @@ async def _fetch_and_process(
             source_region=source.region,
             include=source.include,
             exclude=source.exclude,
+            source_issuer=source.issuer,
         )
         return key, link, await run.extractor.run(job)
 

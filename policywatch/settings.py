@@ -1,4 +1,5 @@
-"""Runtime settings: every POLICYWATCH_* environment variable, validated once.
+"""Runtime settings: every POLICYWATCH_* variable, read and validated by one pydantic-settings
+model (errors name the variable at fault, in one format).
 
 Paths resolve from the working folder `POLICYWATCH_HOME` (default: the current directory):
 sources.yaml, topics.yaml, baseline/, data/ and reports/ are looked up there unless set one by
@@ -12,12 +13,17 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic_settings import BaseSettings, InitSettingsSource, SettingsConfigDict
+from pydantic_settings import PydanticBaseSettingsSource as Source
 
 from policywatch.errors import ConfigError
 
@@ -28,22 +34,85 @@ DEFAULT_BRIEFING_CRON = "0 8 * * 1"
 DEFAULT_TIMEZONE = "UTC"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 TAG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")  # a source tag (config.SLUG)
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+
+
+def _split(value: Any) -> Any:
+    """A comma-separated variable as the tuple of its non-empty items."""
+    items = value.split(",") if isinstance(value, str) else None
+    return value if items is None else tuple(item.strip() for item in items if item.strip())
+
+
+def _flag(value: Any) -> Any:
+    """A boolean variable: true/false, yes/no, on/off, 1/0."""
+    if isinstance(value, str) and value.lower() not in (*_TRUE, *_FALSE):
+        raise ValueError(f"{value!r}: use true or false")
+    return value.lower() in _TRUE if isinstance(value, str) else value
+
+
+def _level(value: str) -> str:
+    """A log level in any case (info, INFO), upper-cased."""
+    if value.upper() not in LOG_LEVELS:
+        raise ValueError(f"{value.upper()!r}: use one of {LOG_LEVELS}")
+    return value.upper()
+
+
+def _zone(name: str, variable: str = "") -> str:
+    """name, checked to be an IANA timezone (a variable given: ConfigError naming it)."""
+    hint = "use an IANA name such as 'Europe/Berlin' or 'Asia/Shanghai'"
+    try:
+        return ZoneInfo(name).key
+    except (ZoneInfoNotFoundError, ValueError):
+        raise _invalid(f"unknown timezone {name!r} ({hint})", variable) from None
+
+
+def _cron(expression: str, variable: str = "") -> str:
+    """expression, checked to be five-field cron by cronsim, as Prefect's server (see _zone)."""
+    from cronsim import CronSim, CronSimError  # imported when a schedule is read
+
+    try:
+        if len(expression.split()) != 5:
+            raise CronSimError("five fields expected")
+        CronSim(expression, datetime(2026, 1, 1))
+    except CronSimError:
+        hint = "five fields, e.g. '0 */6 * * *'"
+        raise _invalid(f"{expression!r} is not a cron expression ({hint})", variable) from None
+    return expression
+
+
+def _tags(value: Any) -> Any:
+    """Comma-separated source tags, one ingest-<tag> deployment each: checked, each kept once."""
+    if bad := [tag for tag in _split(value) if not TAG.match(tag)]:
+        raise ValueError(f"{bad[0]!r} is not a source tag")
+    return tuple(dict.fromkeys(_split(value)))
+
+
+Security = Literal["starttls", "ssl", "none"]
+_FOLDERS = {  # path fields whose folder, when set, must exist: the hint of the error
+    "home": "e.g. with `policywatch init DIR`",
+    "baseline_dir": "or unset the variable to use $POLICYWATCH_HOME/baseline",
+}
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
 
 class SmtpSettings(_Frozen):
     """SMTP delivery, from POLICYWATCH_SMTP_* / POLICYWATCH_MAIL_*; password never in YAML."""
 
-    host: str | None = None
-    port: int = 587
-    user: str | None = None
-    password: str | None = Field(None, repr=False)
-    security: Literal["starttls", "ssl", "none"] = "starttls"
+    host: str | None = Field(None, validation_alias="SMTP_HOST")
+    port: int = Field(587, validation_alias="SMTP_PORT")
+    user: str | None = Field(None, validation_alias="SMTP_USER")
+    password: str | None = Field(None, repr=False, validation_alias="SMTP_PASSWORD")
+    security: Security = Field("starttls", validation_alias="SMTP_SECURITY")
     mail_from: str = "policywatch@localhost"
     mail_to: tuple[str, ...] = ()
+
+    lower_security = field_validator("security", mode="before")(
+        lambda v: v.lower() if isinstance(v, str) else v
+    )
+    split_mail_to = field_validator("mail_to", mode="before")(_split)
 
 
 class ScheduleSettings(_Frozen):
@@ -52,27 +121,131 @@ class ScheduleSettings(_Frozen):
     timezone: str = DEFAULT_TIMEZONE
     ingest_cron: str = DEFAULT_INGEST_CRON
     briefing_cron: str = DEFAULT_BRIEFING_CRON
-    split_tags: tuple[str, ...] = ()
+    split_tags: tuple[str, ...] = Field((), validation_alias="INGEST_SPLIT")
+
+    valid_timezone = field_validator("timezone")(_zone)
+    valid_crons = field_validator("ingest_cron", "briefing_cron")(_cron)
+    valid_tags = field_validator("split_tags", mode="before")(_tags)
 
 
-class Settings(_Frozen):
-    """Runtime settings from POLICYWATCH_* environment variables (all optional)."""
+class Settings(BaseSettings):
+    """Runtime settings from POLICYWATCH_* variables (all optional; names: see _values)."""
+
+    model_config = SettingsConfigDict(frozen=True, env_prefix=ENV_PREFIX, hide_input_in_errors=True)
 
     home: Path = Path(".")
-    sources_path: Path = Path("sources.yaml")
-    topics_path: Path | None = None
-    subscriptions_path: Path | None = None
-    glossary_path: Path | None = None
-    db_url: str = "sqlite:///data/policywatch.db"
+    sources_path: Path = Field(Path("sources.yaml"), validation_alias="SOURCES")
+    topics_path: Path | None = Field(None, validation_alias="TOPICS")
+    subscriptions_path: Path | None = Field(None, validation_alias="SUBSCRIPTIONS")
+    glossary_path: Path | None = Field(None, validation_alias="GLOSSARY")
+    data_dir: Path = Path("data")
+    db_url: str = ""  # unset: sqlite:///$DATA_DIR/policywatch.db
     reports_dir: Path = Path("reports")
     baseline_dir: Path = Path("baseline")
     builtin_baseline: bool = True
-    data_dir: Path = Path("data")
-    timezone: str = "UTC"
+    timezone: str = DEFAULT_TIMEZONE
     smtp: SmtpSettings = SmtpSettings()
     workers: int = Field(0, ge=0, description="extraction processes; 0 = number of cores")
     schedules: ScheduleSettings = ScheduleSettings()
     log_level: str = "WARNING"
+
+    valid_timezone = field_validator("timezone")(_zone)
+    valid_flag = field_validator("builtin_baseline", mode="before")(_flag)
+    valid_level = field_validator("log_level")(_level)
+
+    @classmethod
+    def settings_customise_sources(
+        cls, settings_cls: type[BaseSettings], init_settings: Source, *_: Source, **__: Source
+    ) -> tuple[Source, ...]:
+        """Keyword arguments, then the mapping being read: no .env file, no secrets folder."""
+        environ, fields = _READING.get()
+        values = _values(settings_cls, environ, settings_cls.model_config.get("env_prefix", ""))
+        read = {key: value for key, value in values.items() if not fields or key in fields}
+        return init_settings, InitSettingsSource(settings_cls, read)
+
+    @field_validator(
+        "home", "sources_path", "topics_path", "subscriptions_path", "glossary_path", "data_dir",
+        "reports_dir", "baseline_dir", mode="before",
+    )  # fmt: skip
+    @classmethod
+    def _in_home(cls, value: str | Path | None, info: ValidationInfo) -> Path | None:
+        """A path from the working folder (itself absolute); unset YAML files only if there."""
+        name = str(info.field_name)
+        path = Path(value or f"{name.removesuffix('_path')}.yaml").expanduser()
+        path = info.data.get("home", Path()) / path
+        if value is None:
+            return path if path.is_file() else None
+        if isinstance(value, str) and name in _FOLDERS and not path.is_dir():
+            what = "is not a folder" if path.exists() else "no such folder"
+            raise ValueError(f"{path}: {what} (create it, {_FOLDERS[name]})")
+        return path.absolute() if name == "home" else path
+
+    @field_validator("db_url")
+    @classmethod
+    def _db_url(cls, value: str, info: ValidationInfo) -> str:
+        """Unset: the SQLite database in the data folder."""
+        return value or f"sqlite:///{info.data.get('data_dir', Path('data')) / 'policywatch.db'}"
+
+
+_Reading = tuple[Mapping[str, str], tuple[str, ...]]  # what Settings() reads: mapping, fields
+_READING: ContextVar[_Reading] = ContextVar("policywatch_settings", default=(os.environ, ()))
+
+
+def _values(model: type[BaseModel], env: Mapping[str, str], prefix: str) -> dict[str, Any]:
+    """model's fields set in env, by alias or name (upper-cased: the variable); nested as dicts."""
+    values: dict[str, Any] = {}
+    for name, field in model.model_fields.items():
+        key, kind = field.validation_alias or name, field.annotation
+        if isinstance(kind, type) and issubclass(kind, BaseModel):
+            value: Any = _values(kind, env, prefix)
+        else:
+            value = env.get(prefix + str(key).upper(), "").strip()
+        if value:
+            values[str(key)] = value
+    return values
+
+
+def _load(environ: Mapping[str, str] | None, *fields: str) -> Settings:
+    """Settings from environ alone (default os.environ; with fields, only those read)."""
+    token = _READING.set((os.environ if environ is None else environ, fields))
+    try:
+        return Settings()
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        key = [str(part) for part in err["loc"] if isinstance(part, str)][-1]
+        raise _invalid(err["msg"].removeprefix("Value error, "), ENV_PREFIX + key.upper()) from None
+    finally:
+        _READING.reset(token)
+
+
+def _invalid(problem: str, variable: str = "") -> Exception:
+    """The one error format, naming the variable at fault (a bare ValueError inside the model)."""
+    return ConfigError(f"environment {variable}: {problem}") if variable else ValueError(problem)
+
+
+def settings_from_env(environ: Mapping[str, str] | None = None) -> Settings:
+    """Build Settings from the environment; errors name the variable at fault."""
+    return _load(environ)
+
+
+def schedules_from_env(environ: Mapping[str, str] | None = None) -> ScheduleSettings:
+    """POLICYWATCH_TIMEZONE / _INGEST_CRON / _BRIEFING_CRON / _INGEST_SPLIT alone, validated."""
+    return _load(environ, "schedules").schedules
+
+
+def log_level_from_env(environ: Mapping[str, str] | None = None) -> str:
+    """POLICYWATCH_LOG_LEVEL alone (read first, even for `init`), in any case (info, INFO)."""
+    return _load(environ, "log_level").log_level
+
+
+def check_cron(expression: str, variable: str) -> None:
+    """ConfigError naming the variable unless expression is a five-field cron expression."""
+    _cron(expression, variable)
+
+
+def check_timezone(name: str) -> None:
+    """ConfigError naming POLICYWATCH_TIMEZONE unless name is an IANA timezone."""
+    _zone(name, ENV_PREFIX + "TIMEZONE")
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,178 +294,6 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("LOG_LEVEL", "WARNING", "log level on stderr"),
     Variable("DEMO_DIR", "demo-output", "output folder of `policywatch demo`"),
 )
-_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
-
-
-def settings_from_env(environ: Mapping[str, str] | None = None) -> Settings:
-    """Build Settings from the environment; errors name the variable at fault."""
-    get = _getter(os.environ if environ is None else environ)
-    home = _home(get("HOME"))
-    data_dir = _under(home, get("DATA_DIR")) or home / "data"
-    values = {
-        "home": home,
-        "sources_path": _under(home, get("SOURCES")) or home / "sources.yaml",
-        "topics_path": _under(home, get("TOPICS")) or _if_file(home / "topics.yaml"),
-        "subscriptions_path": _under(home, get("SUBSCRIPTIONS"))
-        or _if_file(home / "subscriptions.yaml"),
-        "glossary_path": _under(home, get("GLOSSARY")) or _if_file(home / "glossary.yaml"),
-        "db_url": get("DB_URL") or f"sqlite:///{data_dir / 'policywatch.db'}",
-        "reports_dir": _under(home, get("REPORTS_DIR")) or home / "reports",
-        "baseline_dir": _baseline_dir(home, get("BASELINE_DIR")),
-        "builtin_baseline": _flag(get("BUILTIN_BASELINE"), "BUILTIN_BASELINE", True),
-        "data_dir": data_dir,
-        "timezone": get("TIMEZONE"),
-        "workers": get("WORKERS"),
-        "smtp": _smtp_from_env(get),
-        "schedules": schedules_from_env(environ),
-        "log_level": log_level_from_env(environ),
-    }
-    try:
-        settings = Settings.model_validate(_given(values))
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        name = ENV_PREFIX + "_".join(str(p) for p in err["loc"]).upper()
-        raise ConfigError(f"environment {name}: {err['msg']}") from None
-    check_timezone(settings.timezone)
-    return settings
-
-
-def _getter(env: Mapping[str, str]) -> Callable[[str], str | None]:
-    """Lookup of POLICYWATCH_<name>; empty values count as unset."""
-
-    def get(name: str) -> str | None:
-        value = env.get(ENV_PREFIX + name)
-        return value.strip() if value is not None and value.strip() else None
-
-    return get
-
-
-def _home(value: str | None) -> Path:
-    """The working folder, absolute; ConfigError if it is set but not a folder."""
-    home = Path(value).expanduser() if value else Path.cwd()
-    if value and not home.is_dir():
-        raise ConfigError(
-            f"environment POLICYWATCH_HOME: {home}: no such folder "
-            "(create it, e.g. with `policywatch init DIR`)"
-        )
-    return home.absolute()
-
-
-def _under(home: Path, value: str | None) -> Path | None:
-    """A path from a variable, relative ones taken from the working folder."""
-    if value is None:
-        return None
-    path = Path(value).expanduser()
-    return path if path.is_absolute() else home / path
-
-
-def _if_file(path: Path) -> Path | None:
-    return path if path.is_file() else None
-
-
-def _baseline_dir(home: Path, value: str | None) -> Path:
-    """The user baseline folder: a set one must exist (a typo must not drop the baseline)."""
-    folder = _under(home, value)
-    if folder is None:
-        return home / "baseline"
-    if not folder.is_dir():
-        what = "is not a folder" if folder.exists() else "no such folder"
-        raise ConfigError(
-            f"environment POLICYWATCH_BASELINE_DIR: {folder}: {what} "
-            "(create it, or unset the variable to use $POLICYWATCH_HOME/baseline)"
-        )
-    return folder
-
-
-def _flag(value: str | None, name: str, default: bool) -> bool:
-    """A boolean variable: true/false, yes/no, on/off, 1/0."""
-    if value is None:
-        return default
-    if value.lower() in _TRUE:
-        return True
-    if value.lower() in _FALSE:
-        return False
-    raise ConfigError(f"environment {ENV_PREFIX}{name}: {value!r}: use true or false")
-
-
-def _smtp_from_env(get: Callable[[str], str | None]) -> dict[str, Any]:
-    mail_to = tuple(a.strip() for a in (get("MAIL_TO") or "").split(",") if a.strip())
-    security = get("SMTP_SECURITY")
-    return _given(
-        {
-            "host": get("SMTP_HOST"),
-            "port": get("SMTP_PORT"),
-            "user": get("SMTP_USER"),
-            "password": get("SMTP_PASSWORD"),
-            "security": security.lower() if security else None,
-            "mail_from": get("MAIL_FROM"),
-            "mail_to": mail_to,
-        }
-    )
-
-
-def _given(values: dict[str, Any]) -> dict[str, Any]:
-    """The values that were set: the rest take Settings' and SmtpSettings' defaults."""
-    return {key: value for key, value in values.items() if value is not None}
-
-
-def schedules_from_env(environ: Mapping[str, str] | None = None) -> ScheduleSettings:
-    """POLICYWATCH_TIMEZONE / _INGEST_CRON / _BRIEFING_CRON / _INGEST_SPLIT, validated (cron by
-    cronsim, which Prefect's server also uses): errors name the variable."""
-    get = _getter(os.environ if environ is None else environ)
-    split = tuple(t.strip() for t in (get("INGEST_SPLIT") or "").split(",") if t.strip())
-    for tag in split:
-        if not TAG.match(tag):
-            raise ConfigError(f"environment POLICYWATCH_INGEST_SPLIT: {tag!r} is not a source tag")
-    schedules = ScheduleSettings(
-        timezone=get("TIMEZONE") or DEFAULT_TIMEZONE,
-        ingest_cron=get("INGEST_CRON") or DEFAULT_INGEST_CRON,
-        briefing_cron=get("BRIEFING_CRON") or DEFAULT_BRIEFING_CRON,
-        split_tags=tuple(dict.fromkeys(split)),
-    )
-    check_timezone(schedules.timezone)
-    check_cron(schedules.ingest_cron, "POLICYWATCH_INGEST_CRON")
-    check_cron(schedules.briefing_cron, "POLICYWATCH_BRIEFING_CRON")
-    return schedules
-
-
-def check_cron(expression: str, variable: str) -> None:
-    """ConfigError naming the variable unless expression is a five-field cron expression."""
-    from datetime import datetime
-
-    from cronsim import CronSim, CronSimError
-
-    try:
-        if len(expression.split()) != 5:
-            raise CronSimError("five fields expected")
-        CronSim(expression, datetime(2026, 1, 1))
-    except CronSimError:
-        raise ConfigError(
-            f"environment {variable}: {expression!r} is not a cron expression "
-            "(five fields, e.g. '0 */6 * * *')"
-        ) from None
-
-
-def log_level_from_env(environ: Mapping[str, str] | None = None) -> str:
-    """POLICYWATCH_LOG_LEVEL in any case (info, INFO); ConfigError for anything else."""
-    value = _getter(os.environ if environ is None else environ)("LOG_LEVEL")
-    level = (value or "WARNING").upper()
-    if level not in LOG_LEVELS:
-        raise ConfigError(f"environment POLICYWATCH_LOG_LEVEL: {level!r}: use one of {LOG_LEVELS}")
-    return level
-
-
-def check_timezone(name: str) -> None:
-    """ConfigError naming POLICYWATCH_TIMEZONE unless name is an IANA timezone."""
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(
-            f"environment POLICYWATCH_TIMEZONE: unknown timezone {name!r} (use an IANA name "
-            "such as 'Europe/Berlin' or 'Asia/Shanghai')"
-        ) from None
 
 
 def mask_url(url: str) -> str:
@@ -309,14 +310,12 @@ def resolved_settings(environ: Mapping[str, str] | None = None) -> list[tuple[st
     """(variable, resolved value, origin) for every variable: `environment` when set,
     else `default`; secrets masked. Validates everything first (ConfigError on bad input)."""
     env = os.environ if environ is None else environ
-    settings = settings_from_env(env)
-    values = _resolved_values(settings)
+    values = _resolved_values(settings_from_env(env))
     rows = []
     for var in VARIABLES:
         raw = (env.get(ENV_PREFIX + var.name) or "").strip()
         value = values.get(var.name, raw or var.default)
-        if var.secret and value:
-            value = MASK
+        value = MASK if var.secret and value else value
         rows.append((ENV_PREFIX + var.name, value, "environment" if raw else "default"))
     return rows
 

@@ -6,7 +6,7 @@ picklable; the lexicon and baseline are installed once per process by `init_work
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from policywatch.baseline import BaselineDoc, match_baseline
 from policywatch.classify import Lexicon, classify
@@ -32,6 +32,7 @@ class PageJob:
     source_region: str | None = None
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
+    source_issuer: str | None = None  # sources.yaml `issuer`: the body whose site this is
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,11 +59,21 @@ def init_worker(
     _STATE["glossary"] = glossary or cached_glossary()
 
 
+def with_source_issuer(article: Article, job: PageJob) -> Article:
+    """A document (a draft, a final or a numbered instrument) that names no issuer gets the
+    source's `issuer`: every page of the source comes from that body's own site. News, calls
+    and events keep none."""
+    is_document = article.stage is not None or article.document_number is not None
+    if job.source_issuer is None or article.issuer is not None or not is_document:
+        return article
+    return replace(article, issuer=job.source_issuer)
+
+
 def process_page(job: PageJob) -> PageResult:
     """Decode, extract, fingerprint and classify one page; errors become a failed result."""
     try:
         html = decode_body(job.body, job.charset)
-        article = extract_article(html, job.url, job.fallback_title)
+        article = with_source_issuer(extract_article(html, job.url, job.fallback_title), job)
     except PolicywatchError as exc:
         return PageResult(job.url, error=str(exc))
     lexicon = _STATE["lexicon"]
