@@ -15,7 +15,7 @@ import ssl
 import threading
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
@@ -102,11 +102,21 @@ def new_client(
 class FetchSession:
     """What the Fetchers of one event loop share: the HTTP client (connections, 1.8 ms of
     CPU to build) and each origin's robots.txt, fetched once per run however many sources
-    use it. Use as `async with FetchSession(settings, sources=n) as session`."""
+    use it, or taken from `robots_txt` (origin -> body, None: absent; a cached copy). What
+    was fetched is in `fetched_robots`, to cache. Use as `async with FetchSession(...)`."""
 
-    def __init__(self, settings: FetchSettings, *, sources: int = 1) -> None:
+    def __init__(
+        self,
+        settings: FetchSettings,
+        *,
+        sources: int = 1,
+        robots_txt: Mapping[str, str | None] | None = None,
+    ) -> None:
         self.client = new_client(settings, connections=settings.concurrency * max(sources, 1))
         self.robots: dict[str, asyncio.Future[Robots | RobotsUnavailable]] = {}
+        self.fetched_robots: dict[str, str | None] = {}
+        for origin, body in (robots_txt or {}).items():
+            self.robots[origin] = _done(parse_robots(body))
 
     async def __aenter__(self) -> FetchSession:
         return self
@@ -135,6 +145,7 @@ class Fetcher:
         self._global = asyncio.Semaphore(settings.concurrency)
         self._hosts: dict[str, _HostSlot] = {}
         self._robots = session.robots if session is not None else {}
+        self._fetched_robots = session.fetched_robots if session is not None else {}
 
     async def __aenter__(self) -> Fetcher:
         if self._session is not None and self._transport is None:
@@ -247,8 +258,7 @@ class Fetcher:
     async def _robots_for(self, url: str) -> RobotFileParser | RobotsUnavailable | None:
         """The origin's robots.txt, loaded once: later callers (of any source of the session)
         await the first load; a caller cancelled meanwhile does not cancel it."""
-        parts = urlsplit(url)
-        origin = f"{parts.scheme}://{parts.netloc}"
+        origin = origin_of(url)
         if origin not in self._robots:
             self._robots[origin] = asyncio.ensure_future(self._load_robots(origin))
         return await asyncio.shield(self._robots[origin])
@@ -286,11 +296,31 @@ class Fetcher:
             return RobotsUnavailable(f"connection failed: {type(exc).__name__}")
         except (httpx.HTTPError, FetchError, ValueError):  # ValueError: a malformed Location
             return None
-        if body is None:
-            return None
-        parser = RobotFileParser()
-        parser.parse(body.decode("utf-8", "replace").splitlines())
-        return parser
+        text = None if body is None else body.decode("utf-8", "replace")
+        self._fetched_robots[origin] = text
+        return parse_robots(text)
+
+
+def origin_of(url: str) -> str:
+    """scheme://host[:port] of url: what one robots.txt covers."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def parse_robots(text: str | None) -> Robots:
+    """A parsed robots.txt; None (everything allowed) for an absent one."""
+    if text is None:
+        return None
+    parser = RobotFileParser()
+    parser.parse(text.splitlines())
+    return parser
+
+
+def _done(value: Robots) -> asyncio.Future[Robots | RobotsUnavailable]:
+    """A future already holding value (a cached robots.txt needs no load)."""
+    future: asyncio.Future[Robots | RobotsUnavailable] = asyncio.get_running_loop().create_future()
+    future.set_result(value)
+    return future
 
 
 ROBOTS_REDIRECTS = 5  # http -> https -> www. hops a robots.txt may take

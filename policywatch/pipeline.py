@@ -15,7 +15,7 @@ import weakref
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from policywatch import forkserver
@@ -31,7 +31,7 @@ from policywatch.discover import (
     parse_sitemap,
 )
 from policywatch.errors import DiscoveryError, PolicywatchError, StoreError
-from policywatch.fetch import Fetcher, FetchSession, Response, Validators
+from policywatch.fetch import Fetcher, FetchSession, Response, Validators, origin_of
 from policywatch.glossary import Glossary
 from policywatch.models import Link, SourceResult
 from policywatch.storage import Candidate, Store, Stored
@@ -123,11 +123,39 @@ class IngestRun:
     window: Window | None = None
 
 
+ROBOTS_MAX_AGE = timedelta(hours=24)  # RFC 9309: a cached robots.txt for at most 24 hours
+
+
 async def ingest_sources(sources: Sequence[Source], run: IngestRun) -> list[SourceResult]:
     """Ingest sources concurrently in this event loop, sharing one HTTP client and each
-    origin's robots.txt (limits stay per source)."""
-    async with FetchSession(run.fetch, sources=len(sources)) as session:
-        return list(await asyncio.gather(*(ingest_source(s, run, session) for s in sources)))
+    origin's robots.txt (limits stay per source); the robots.txt of the sources' own sites is
+    read from the store while fresh, and what was fetched is kept there."""
+    cached = await asyncio.to_thread(_cached_robots, sources, run)
+    async with FetchSession(run.fetch, sources=len(sources), robots_txt=cached) as session:
+        results = await asyncio.gather(*(ingest_source(s, run, session) for s in sources))
+        await asyncio.to_thread(_cache_robots, session.fetched_robots, run)
+    return list(results)
+
+
+def _cached_robots(sources: Sequence[Source], run: IngestRun) -> dict[str, str | None]:
+    """The fresh cached robots.txt of the sources' origins ({} when robots are ignored or the
+    store is unreachable: then they are fetched)."""
+    if not run.fetch.respect_robots:
+        return {}
+    origins = {origin_of(s.url) for s in sources}
+    try:
+        return run.store.robots_txt(origins, datetime.now(UTC) - ROBOTS_MAX_AGE)
+    except StoreError as exc:
+        log.warning("robots.txt cache not read (%s); fetching them", exc)
+        return {}
+
+
+def _cache_robots(bodies: dict[str, str | None], run: IngestRun) -> None:
+    """Keep the robots.txt fetched in this run (a failure only costs a fetch next time)."""
+    try:
+        run.store.save_robots_txt(bodies)
+    except StoreError as exc:
+        log.warning("robots.txt cache not written (%s)", exc)
 
 
 async def ingest_source(

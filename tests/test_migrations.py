@@ -37,8 +37,8 @@ NEW_COLUMNS = {  # added by revisions 0003 and 0004, with a type each
     "match_evidence": "TEXT",
     "fingerprint_version": "INTEGER",  # revision 0008
 }
-NEW_TABLES = {"deliveries", "alert_claims", "alert_rules", "cross_keys"}  # revisions 0006, 0007
-HEAD = "0008"
+NEW_TABLES = {"deliveries", "alert_claims", "alert_rules", "cross_keys", "robots_txt"}  # 0006-0009
+HEAD = "0009"
 
 
 def release_0_1_metadata() -> MetaData:

@@ -131,6 +131,16 @@ http_cache = Table(
     Column("last_modified", Text, nullable=True),
 )
 
+# Revision 0009: robots.txt bodies by origin (None: absent, everything allowed), reused for
+# ROBOTS_MAX_AGE as RFC 9309 allows, so an unchanged scheduled run makes one request a source.
+robots_txt = Table(
+    "robots_txt",
+    metadata,
+    Column("origin", String(512), primary_key=True),
+    Column("body", Text, nullable=True),
+    Column("fetched_at", DateTime(timezone=True), nullable=False),
+)
+
 # Briefing ledger: one row per (week, recipient list); the unique key enforces one send per week.
 briefings = Table(
     "briefings",

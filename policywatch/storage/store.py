@@ -15,7 +15,7 @@ import sqlite3
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
@@ -213,6 +213,34 @@ class Store(BriefingQueries, DeliveryQueries, SearchQueries, MaintenanceQueries)
         stmt = stmt.on_conflict_do_update(
             index_elements=["url"],
             set_={"etag": validators.etag, "last_modified": validators.last_modified},
+        )
+        with self.engine.begin() as conn:
+            conn.execute(stmt)
+
+    @operation("read cached robots.txt")
+    def robots_txt(self, origins: Iterable[str], since: datetime) -> dict[str, str | None]:
+        """The robots.txt bodies of `origins` fetched after `since` (None: absent)."""
+        table, wanted = schema.robots_txt, sorted(set(origins))
+        found: dict[str, str | None] = {}
+        with self.read() as conn:
+            for chunk in _chunks(wanted, 500):
+                query = select(table.c.origin, table.c.body).where(
+                    table.c.origin.in_(chunk), table.c.fetched_at > since
+                )
+                found.update({row.origin: row.body for row in conn.execute(query)})
+        return found
+
+    @operation("cache robots.txt")
+    def save_robots_txt(self, bodies: Mapping[str, str | None]) -> None:
+        """Upsert freshly fetched robots.txt bodies, stamped now (last writer wins)."""
+        if not bodies:
+            return
+        now, table = datetime.now(UTC), schema.robots_txt
+        rows = [{"origin": o, "body": b, "fetched_at": now} for o, b in bodies.items()]
+        stmt = self.insert(table).values(rows)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["origin"],
+            set_={"body": stmt.excluded.body, "fetched_at": stmt.excluded.fetched_at},
         )
         with self.engine.begin() as conn:
             conn.execute(stmt)
