@@ -1,11 +1,11 @@
 """Measure policy-instrument extraction on the labelled pages in bench/data/policy/.
 
-Usage: python bench/policy_quality.py [--set tune|heldout|heldout2|heldout3|heldout4|all] [--check]
+Usage: python bench/policy_quality.py [--set tune|heldout|heldout2…heldout5|all] [--check]
 [--quiet]
 
 Labelled sets: `bench/data/policy/` (tune: 67 pages; its hash-chosen half was the held-out
-of round 1, tuned on afterwards) and four held-out sets of 40 pages, each written by an author
-who did not see the code (`policy-heldout`, `policy-heldout2` … `policy-heldout4`); BENCHMARKS.md
+of round 1, tuned on afterwards) and five held-out sets of 40 pages, each written by an author
+who did not see the code (`policy-heldout`, `policy-heldout2` … `policy-heldout5`); BENCHMARKS.md
 has each one's first measurement, and which were tuned on afterwards. Every page goes through
 the real path: `extract_article` on the HTML, then a real SQLite store in publication order,
 one store per set (which links each final instrument to the draft it adopts). Figures per
@@ -42,6 +42,7 @@ SETS = {
     "heldout2": ROOT / "bench" / "data" / "policy-heldout2",
     "heldout3": ROOT / "bench" / "data" / "policy-heldout3",
     "heldout4": ROOT / "bench" / "data" / "policy-heldout4",
+    "heldout5": ROOT / "bench" / "data" / "policy-heldout5",
 }
 # The labelled pages are dated up to 2027; they are read as of this day, so the guard that drops
 # implausible future dates (policywatch.discover.plausible_date) treats them as it would then.

@@ -306,7 +306,7 @@ def same_body(a: str | None, b: str | None) -> bool:
     if not a or not b:
         return True
     a, b = _KEY_DROP.sub("", a.lower()), _KEY_DROP.sub("", b.lower())
-    if a in b or b in a:
+    if a in b or b in a or _short_name(a, b) or _short_name(b, a):
         return True
     place_a, place_b = _PLACE.match(a), _PLACE.match(b)
     if place_a and place_b and place_a.group(1) == place_b.group(1):
@@ -314,6 +314,18 @@ def same_body(a: str | None, b: str | None) -> bool:
     pairs_a, pairs_b = _bigrams(a), _bigrams(b)
     union = pairs_a | pairs_b
     return bool(union) and len(pairs_a & pairs_b) / len(union) >= MIN_ISSUER_BIGRAMS
+
+
+MIN_SHORT_NAME = 4  # characters: shorter abbreviations (国办) match too much
+
+
+def _short_name(short: str, full: str) -> bool:
+    """True when `short` is a Chinese body's short name: `full` with characters left out, in
+    order, and the same kind of body (市场监管总局 for 国家市场监督管理总局)."""
+    if len(short) < MIN_SHORT_NAME or not has_cjk(short) or short[-1] != full[-1]:
+        return False
+    rest = iter(full)
+    return all(char in rest for char in short)
 
 
 def _bigrams(text: str) -> set[str]:

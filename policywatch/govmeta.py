@@ -21,7 +21,14 @@ from policywatch.pagelabels import LABELS, MAX_PIECES, body_pieces, labelled_val
 
 # Labels of the policy-library info table; a table with this many of them is metadata.
 INFO_LABELS = ("索引号", "主题分类", "发文机关", "成文日期", "标题", "发文字号", "发布日期", "文号")
-_LABEL_ALIASES = {"文号": "发文字号"}
+# Other names of the labels (the 信息公开 tables of ministries: 信息名称 / 发文机构 / 生成日期).
+_LABEL_ALIASES = {
+    "文号": "发文字号",
+    "发文机构": "发文机关",
+    "信息名称": "标题",
+    "信息索引": "索引号",
+    "生成日期": "成文日期",
+}
 MIN_INFO_LABELS = 3
 MAX_NUMBER_LINE = 40  # characters: a longer line holding a number is a sentence citing it
 # A trailing title segment naming the site or its column, not the document.
@@ -47,6 +54,7 @@ class GovMeta:
     dateline: str | None = None  # a date standing alone under the title ("2027-03-19 21:36")
     copyright_years: frozenset[str] = frozenset()  # years of "© 2000-2027" notices
     paragraphs: tuple[str, ...] = ()  # the page's own paragraphs, main text or not
+    kicker: str | None = None  # a series label set in the heading ("NIST AI 800-3 (Draft)")
 
     def official_title(self, *fallbacks: str | None) -> str | None:
         """ArticleTitle, og:title or the info table's 标题, else the first fallback; without
@@ -60,7 +68,7 @@ class GovMeta:
             self.heading,
         ):
             if candidate and candidate.strip() and not _only_site_name(candidate.strip(), sites):
-                title = strip_site_suffix(candidate, sites)
+                title = _without_kicker(strip_site_suffix(candidate, sites), self.kicker)
                 if not _column_title(title, candidate, self.columns):
                     return title
         return None  # only the site's name: a <title> of "全国网络安全标准化技术委员会"
@@ -86,10 +94,16 @@ class GovMeta:
         """The dateline under the title, else the extractor's date unless it is a copyright
         year read as 1 January ("© 2000-2027" -> 2000-01-01): the extractor guesses, and
         its guess is often a related link's date."""
-        stated = _iso_day(self.dateline or "")
+        stated = _iso_day(self.dateline or "") or self.period_start()
         if stated or not extracted or _copyright_day(extracted, self.copyright_years):
             return stated
         return extracted
+
+    def period_start(self) -> str | None:
+        """The opening day of a stated comment period "start - end" (a Have your say page
+        states no other date of its own); None for a lone closing date."""
+        days = find_dates(self.info.get("comment_period", ""))
+        return days[0].isoformat() if len(days) > 1 else None
 
     def site_names(self) -> tuple[str, ...]:
         names = (self.meta.get(k) for k in ("sitename", "og:site_name", "application-name"))
@@ -112,8 +126,17 @@ _DATE_META = (
     "dcterms.issued",
     "dcterms.created",
     "publishdate",
+    "dc.date.issued",
 )
 _BODY_NAME = re.compile(r"[\u4e00-\u9fff]{2,20}(?:部|委员会|委|总局|局|署|办公室|院)")
+
+
+def _without_kicker(title: str, kicker: str | None) -> str:
+    """The title less a leading series label the heading sets apart ("NIST AI 800-3 (Initial
+    Public Draft)" over "Guidelines for …"): the series and stage are not the name."""
+    if kicker and title.startswith(kicker) and (rest := title[len(kicker) :].lstrip(" ,:–—-")):
+        return rest
+    return title
 
 
 def _column_title(title: str, candidate: str, columns: frozenset[str]) -> bool:
@@ -151,11 +174,13 @@ def read_gov_meta(tree: HtmlElement) -> GovMeta:
     info = _take_info_table(tree)
     pieces = body_pieces(tree)
     _add_labels(info, pieces)
+    own_text = _own_text_pieces(tree)
     return GovMeta(
         meta,
         info,
-        number_line=_number_line(pieces),
+        number_line=_number_line(own_text) or _labelled_number(own_text),
         heading=_heading(tree),
+        kicker=_kicker(tree),
         signature=_signature(pieces),
         columns=_column_names(tree),
         dateline=_tagged_date(tree) or _dateline(_own_pieces(tree)),
@@ -183,6 +208,19 @@ def _heading(tree: HtmlElement) -> str | None:
     nodes = [*tree.iter("h1"), *tree.xpath(_TITLE_XPATH)]
     texts = (" ".join(node.text_content().split()) for node in nodes)
     return next((t for t in texts if MIN_HEADING_CHARS <= len(t) <= MAX_HEADING_CHARS), None)
+
+
+# A label set apart inside the heading: CSRC's span.pub-series, CMS kickers and eyebrows.
+_KICKER_XPATH = (
+    "//h1//*[contains(@class, 'series') or contains(@class, 'kicker')"
+    " or contains(@class, 'eyebrow')]"
+)
+
+
+def _kicker(tree: HtmlElement) -> str | None:
+    """The text of a series label or kicker inside the first <h1> that holds one, or None."""
+    texts = (" ".join(node.text_content().split()) for node in tree.xpath(_KICKER_XPATH))
+    return next((t for t in texts if t), None)
 
 
 _TITLE_XPATH = (
@@ -213,6 +251,18 @@ def _number_line(pieces: list[str]) -> str | None:
 
 
 _ORDER_SEQUENCE = re.compile(r"第\s*\d{1,5}\s*号")
+# A 文号 label inside a line of page facts: "发布日期：2027-03-18　文号：国标委发〔2027〕9号".
+_NUMBER_LABEL = re.compile(r"(?:发文字号|文号)\s*[:：]\s*(?P<n>\S{4,30})")
+
+
+def _labelled_number(pieces: list[str]) -> str | None:
+    """The number a 文号 label states inside a piece of page facts, or None."""
+    for piece in pieces:
+        if (match := _NUMBER_LABEL.search(piece)) and (number := normalise_number(match["n"])):
+            return number
+    return None
+
+
 # Labels the shared reader (policywatch.pagelabels) does not know, by info key: the
 # Commission's "Publisher", Innovation Funding Service's "Funders:", NIST's "Comments due by".
 _MORE_LABELS = {
@@ -274,12 +324,24 @@ def _latest_period(pieces: list[str]) -> str | None:
     """The stated comment period that ends last: a Have your say timeline lists the closed
     call for evidence before the draft act's open period."""
     periods: list[tuple[date, str]] = []
-    for piece, following in zip(pieces, [*pieces[1:], ""], strict=True):
-        match = _PERIOD.fullmatch(piece)
-        value = (match.group("dates") or following) if match else ""
+    for index, piece in enumerate(pieces):
+        if not (match := _PERIOD.fullmatch(piece)):
+            continue
+        value = match.group("dates") or _period_value(pieces[index + 1 : index + 4])
         if days := find_dates(value):
             periods.append((days[-1], value))
     return max(periods)[1] if periods else None
+
+
+_RANGE_SIGN = re.compile(r"[-–—~]|to|until")
+
+
+def _period_value(following: list[str]) -> str:
+    """The period after a label, its end included when the dates stand in elements of their
+    own (Have your say: <time>12 January 2027</time> - <time>09 February 2027</time>)."""
+    if len(following) == 3 and _RANGE_SIGN.fullmatch(following[1]):
+        return " ".join(following)
+    return following[0] if following else ""
 
 
 _ORG_SUFFIX = r"(?:部|委|局|厅|办|室|处|院|会|中心|政府|署|司|组|银行)"
@@ -320,12 +382,17 @@ def _dateline(pieces: list[str]) -> str | None:
     return None
 
 
-# Elements outside the document: lists of related links, asides, footers, page headers.
-_NOT_OWN = "ancestor-or-self::li or ancestor::aside or ancestor::footer or ancestor::header"
+# Elements outside the document: lists of related links, asides, footers, page headers, menus.
+_NOT_OWN = (
+    "ancestor-or-self::li or ancestor::aside or ancestor::footer or ancestor::header"
+    " or ancestor::nav"
+)
 _OWN_TEXT = f"//body//text()[not(ancestor::script) and not(ancestor::style) and not({_NOT_OWN})]"
+_LOWER_ID = "translate(@id, 'TIMEDA', 'timeda')"  # #articleTime, #pubDate
 _DATED_XPATH = (
-    "//body//*[contains(@id, 'time') or contains(@id, 'date') or contains(@class, 'time')"
-    f" or contains(@class, 'date')][not({_NOT_OWN}) and not(ancestor-or-self::a)]"
+    f"//body//*[contains({_LOWER_ID}, 'time') or contains({_LOWER_ID}, 'date')"
+    " or contains(@class, 'time') or contains(@class, 'date')]"
+    f"[not({_NOT_OWN}) and not(ancestor-or-self::a)]"
 )
 _PARAGRAPH_XPATH = f"//body//p[not({_NOT_OWN})]"
 # A short label before a stated date: "发布时间：", "日期：", "Published", "Date:".
@@ -337,6 +404,20 @@ def _own_pieces(tree: HtmlElement) -> list[str]:
     """The body's text pieces outside related-link lists, asides, headers and footers."""
     pieces = (" ".join(str(n).split()) for n in tree.xpath(_OWN_TEXT)[:MAX_PIECES])
     return [p for p in pieces if p]
+
+
+def _own_text_pieces(tree: HtmlElement) -> list[str]:
+    """Own pieces less the text right after a link: "<a>…方案</a>（京政办发〔2023〕12号）"
+    gives the linked document's number, not the page's."""
+    nodes = tree.xpath(_OWN_TEXT)[:MAX_PIECES]
+    texts = (" ".join(str(n).split()) for n in nodes if not _after_link(n))
+    return [t for t in texts if t]
+
+
+def _after_link(node: object) -> bool:
+    """True for a text node that is the tail of an <a> (lxml marks tails so)."""
+    parent = getattr(node, "getparent", lambda: None)()
+    return bool(getattr(node, "is_tail", False)) and getattr(parent, "tag", "") == "a"
 
 
 def _own_paragraphs(tree: HtmlElement) -> tuple[str, ...]:
@@ -497,11 +578,36 @@ def issuer(gov: GovMeta, text: str) -> str | None:
         or gov.info.get("published_by")
     )
     if stated:
-        return _with_ministry(_body_name(stated), gov) or None
+        return None if _PRESS_OFFICE.search(stated) else _with_ministry(_body_name(stated), gov)
     match = _PUBLISHED_BY.search(text[:2000])
     if match:
         return match.group(1).strip(" ,")
-    return gov.signature or _order_body(gov.info.get("发文字号") or gov.number_line)
+    return gov.signature or _own_order_body(gov) or _acting_body(text)
+
+
+# A press office or news centre as the source: a news release or Q&A (答记者问), not an act.
+_PRESS_OFFICE = re.compile(r"新闻办|新闻中心|新闻发布|\bpress office\b|\bnewsroom\b", re.I)
+# A body opening the text as the one consulting ("The Information Commissioner's Office (ICO)
+# is consulting on …", "The Colorado Department of Law proposes rules …").
+_ACTING_BODY = re.compile(
+    r"^(?:The\s+)?(?P<body>[A-Z][\w'’&.-]*(?:\s+(?:[A-Z][\w'’&.-]*|of|for|and|on|the)){1,10}?)"
+    r"(?:\s+\([A-Z]{2,8}\))?\s+"
+    r"(?:is consulting|proposes|seeks|is seeking|requests|is requesting)\b",
+    re.M,
+)
+ACTING_BODY_CHARS = 600  # the opening paragraph
+
+
+def _acting_body(text: str) -> str | None:
+    """The public body the opening sentence names as consulting or proposing, or None."""
+    match = _ACTING_BODY.search(text[:ACTING_BODY_CHARS])
+    body = match.group("body") if match else ""
+    return body if _PUBLIC_BODY.search(body) else None
+
+
+def _own_order_body(gov: GovMeta) -> str | None:
+    """The body whose order the page's own number is (国家市场监督管理总局令第118号)."""
+    return _order_body(gov.info.get("发文字号") or gov.number_line)
 
 
 # A department named without its ministry (ContentSource "科技司", "秘书处", "办公厅"), or any
@@ -520,16 +626,33 @@ def _with_ministry(name: str, gov: GovMeta) -> str:
     the document, else the department completed with the site's ministry."""
     if _abbreviates(name, gov.signature):
         return str(gov.signature)
+    if own := _document_body(name, gov):
+        return own
     if not _BARE_DEPARTMENT.fullmatch(name):
         return name
     if gov.signature and gov.signature != name:
         return gov.signature  # 交通运输部 over ContentSource 运输服务司; or 工业和信息化部科技司
-    if body := _title_body(gov):
-        return body
+    if body := _title_body(gov) or _own_order_body(gov):
+        return body  # ContentSource 法规司 of 国家市场监督管理总局令第118号
     ministry = gov.ministry()
     if not ministry or ministry.endswith(name):
         return name
     return ministry + name
+
+
+def _document_body(source: str, gov: GovMeta) -> str | None:
+    """The body opening the document's title (else, for a portal source such as 首都之窗, its
+    signature) when a Chinese web source names another unit (软件与信息服务业处, 高新区经济贸易局);
+    None when the source is that body, a part of it, its full name (国家市场监督管理总局 for
+    the title's 市场监管总局) or the body the site is named after."""
+    if source.isascii() or source in gov.site_names():
+        return None
+    own = _title_body(gov)
+    if own is None and not _SIGNER.fullmatch(source):
+        own = gov.signature
+    if not own or source in own or own in source or _abbreviates(own, source):
+        return None
+    return own
 
 
 def _abbreviates(short: str, full: str | None) -> bool:
@@ -567,7 +690,24 @@ def _body_name(stated: str) -> str:
         return name
     for _ in range(2):  # "… (NIST), Commerce.": the department, then the acronym
         name = _AGENCY_TAIL.sub("", name).rstrip(". ")
-    return name
+    return _without_parent(name)
+
+
+# A parent department in a Federal Register agency list: "Department of Commerce", "Labor",
+# "HHS" (an agency line names the agency, then its department, or the other way round).
+_PARENT_DEPARTMENT = re.compile(r"Department of [A-Z][\w ]+|[A-Z][a-z]+|[A-Z]{2,6}")
+_ACRONYM = re.compile(r"\s*\([A-Z]{2,8}\)")
+
+
+def _without_parent(name: str) -> str:
+    """The agency of a comma-separated agency list, its parent department and acronym dropped
+    ("Food and Drug Administration, HHS", "Department of Commerce, National …
+    Administration"); a name with no parent department in it is kept whole."""
+    parts = [_ACRONYM.sub("", part).strip(" .") for part in name.split(",")]
+    agencies = [part for part in parts if not _PARENT_DEPARTMENT.fullmatch(part)]
+    if len(parts) < 2 or not agencies or len(agencies) == len(parts):
+        return name
+    return ", ".join(agencies)
 
 
 def cited_identifiers(text: str, own: str | None = None) -> tuple[str, ...]:

@@ -37,8 +37,9 @@ _DRAFT_TITLE = _either(
     r"request for (?:comments?|information)",
     r"\bhave your say\b",
     r"\bdraft\b.{0,80}\bfor (?:public )?(?:comment|consultation|feedback)",
-    r"notice of proposed rulemaking|\bproposed rule\b|\bopen for (?:comment|feedback)",
+    r"notice of proposed rulemaking|\bproposed rules?\b|\bopen for (?:comment|feedback)",
     r"\bpublic comments?\b|^draft\b",
+    r"[;:]\s*draft (?:guidance|rules?|regulations?|standards?|guidelines)\b",  # "…; Draft Guidance"
     r"\b(?:requests?|seeks?|invites?)\b.{0,30}\b(?:comments?|views|feedback|input)\b",
 )
 # Text that invites comments on the page's own draft (read after the title rules).
@@ -121,11 +122,11 @@ _ZH_DEADLINE = re.compile(
     r"(?:意见|建议|反馈|评论).{0,12}(?:截止|截至)|(?:截止|截至).{0,30}(?:意见|建议|反馈)"
     r"|请于.{0,40}(?:前|之前|以前).{0,60}(?:意见|建议)|(?:意见|建议|反馈).{0,20}请于"
     r"|(?:于|在)[^，。；]{0,24}(?:前|之前)[，,]?.{0,30}(?:提出|提交|反馈|发送).{0,6}(?:意见|建议)"
-    r"|征求意见(?:的)?(?:时间|期限|期)"
+    r"|征求意见(?:的)?(?:时间|期限|期)|(?:意见)?反馈(?:的)?(?:时间|期限|日期)\s*[:：为]"
 )
 _EN_DEADLINE = re.compile(
     r"\b(?:consultation|call for evidence|call for views)\b.{0,60}"
-    r"\b(?:closes?|ends?|runs?|until|open)\b"
+    r"\b(?:closes?|closed|ends?|ended|runs?|ran|until|open)\b"
     r"|\b(?:feedback|comment|consultation|response) period\b"
     r"|\b(?:comments?|responses?|feedback|views|submissions?|input|contributions)\b.{0,80}"
     r"\b(?:by|before|until|through|no later than|due|received|closes?|deadline)\b"
@@ -140,7 +141,10 @@ _NOT_DEADLINE = re.compile(
 )
 LEADING_DATE_CHARS = 16  # "11:59pm on " before the date: a line that opens with it
 # A deadline sentence cut off before its date (the date stands in the next element).
-_DANGLING = re.compile(r"(?:\b(?:at|on|by|before|until)|[:：]|截止时间为|截至)\s*$", re.I)
+_DANGLING = re.compile(r"(?:\b(?:at|on|by|before|until|from)|[:：]|截止时间为|截至)\s*$", re.I)
+# Between the two dates of a period: "4 March 2026 to 11:59pm on 29 April 2026", "… – …".
+_RANGE_JOIN = re.compile(r"\s*(?:(?:to|until|till|through)\b|[-–—~至])\s*(?:[\w:.]+\s+){0,2}", re.I)
+MAX_RANGE_GAP = 20
 _ZH_EFFECTIVE = re.compile(r"自\s*(?P<d>[^，。；起]{6,24}?)\s*起\s*(?:施行|实施|执行|生效)")
 _EN_EFFECTIVE = re.compile(
     r"\b(?:comes? into force|enters? into force|entered into force|applies|will apply|shall apply"
@@ -218,9 +222,20 @@ def consultation_deadline(
 
 
 def _leading_date(line: str, published: date | None) -> list[date]:
-    """The date a line opens with ("11:59pm on 15 January 2027"), as a list; else empty."""
+    """The date a line opens with ("11:59pm on 15 January 2027"), as a list, the period's end
+    when the line opens with a period ("… 4 March 2026 to 11:59pm on 29 April 2026"); else
+    empty."""
     spans = date_spans(line, published)
-    return [spans[0][1]] if spans and spans[0][0].start <= LEADING_DATE_CHARS else []
+    if not spans or spans[0][0].start > LEADING_DATE_CHARS:
+        return []
+    if len(spans) > 1 and _joins_range(line[spans[0][0].stop : spans[1][0].start]):
+        return [spans[1][1]]
+    return [spans[0][1]]
+
+
+def _joins_range(gap: str) -> bool:
+    """True for the short text between the two dates of a period ("to 11:59pm on", " - ")."""
+    return len(gap) <= MAX_RANGE_GAP and _RANGE_JOIN.fullmatch(gap) is not None
 
 
 def effective_date(text: str, published: date | None) -> date | None:

@@ -452,3 +452,184 @@ def test_an_order_is_issued_by_the_body_that_numbers_it() -> None:
 def test_organisation_labels_name_the_issuer(body: str, issuer: str | None) -> None:
     html = page("<title>Guidelines for documenting AI evaluations</title>", body, EN_FILLER)
     assert extract_article(html, "https://www.nist.gov/a").issuer == issuer
+
+
+@pytest.mark.parametrize(
+    "related",
+    [
+        "<ul><li><a>北京市机器人产业创新发展行动方案</a>（京政办发〔2023〕12号）</li></ul>",
+        "<nav><a>规章库</a> 国家市场监督管理总局令第37号</nav>",
+        "<div><p>相关阅读：</p><p><a>人工智能先锋城市行动方案</a>（深府办〔2025〕3号）</p></div>",
+    ],
+)
+def test_a_related_document_number_is_not_the_page_own(related: str) -> None:
+    title = "<h1>某市关于公开征求《促进机器人产业发展行动方案（征求意见稿）》意见的通知</h1>"
+    html = page("", title + related)
+    assert extract_article(html, "https://jxj.example.gov.cn/a.html").document_number is None
+
+
+def test_a_number_labelled_in_the_page_facts_line_is_the_page_own() -> None:
+    facts = "<div>发布日期：2027-03-18　　文号：国标委发〔2027〕9号　　来源：标准技术管理司</div>"
+    html = page("<title>国家标准委关于印发《工作要点》的通知</title>", facts)
+    assert (
+        extract_article(html, "https://www.sac.gov.cn/a").document_number == "国标委发〔2027〕9号"
+    )
+
+
+@pytest.mark.parametrize(
+    ("agency", "issuer"),
+    [
+        ("Food and Drug Administration, HHS.", "Food and Drug Administration"),
+        (
+            "Employment and Training Administration (ETA), Labor.",
+            "Employment and Training Administration",
+        ),
+        (
+            "Department of Commerce, National Telecommunications and Information Administration",
+            "National Telecommunications and Information Administration",
+        ),
+        (  # a comma inside a body's own name is kept
+            "Department for Science, Innovation and Technology",
+            "Department for Science, Innovation and Technology",
+        ),
+    ],
+)
+def test_a_federal_register_agency_is_named_without_its_department(
+    agency: str, issuer: str
+) -> None:
+    html = page("<title>Request for comments</title>", f"<p>AGENCY:</p><p>{agency}</p>", EN_FILLER)
+    assert extract_article(html, "https://www.federalregister.gov/d/1").issuer == issuer
+
+
+@pytest.mark.parametrize(
+    ("source", "site", "title", "signed", "issuer"),
+    [
+        (  # a department of the body titling the notice
+            "软件与信息服务业处",
+            "浙江省经济和信息化厅",
+            "浙江省经济和信息化厅关于举办人工智能产业对接会的通知",
+            "",
+            "浙江省经济和信息化厅",
+        ),
+        (  # another unit's name under a 管委会's notice
+            "高新区经济贸易局",
+            "合肥高新技术产业开发区",
+            "合肥高新技术产业开发区管理委员会关于公开征求《若干政策（征求意见稿）》意见的公告",
+            "",
+            "合肥高新技术产业开发区管理委员会",
+        ),
+        (  # a portal's name
+            "首都之窗",
+            "北京市人民政府",
+            "",
+            "<p>北京市人民政府办公厅</p><p>2026年12月5日</p>",
+            "北京市人民政府办公厅",
+        ),
+        (  # the body the site is named after stays
+            "国家标准化管理委员会",
+            "国家标准化管理委员会",
+            "国家标准委办公室关于征集标准项目的通知",
+            "",
+            "国家标准化管理委员会",
+        ),
+        (  # the title's short name of the source's body keeps the full name
+            "国家市场监督管理总局",
+            "",
+            "市场监管总局关于公开征求《管理规定（征求意见稿）》意见的公告",
+            "",
+            "国家市场监督管理总局",
+        ),
+    ],
+)
+def test_a_web_department_or_portal_gives_way_to_the_document_body(
+    source: str, site: str, title: str, signed: str, issuer: str
+) -> None:
+    head = (
+        f'<meta name="SiteName" content="{site}"><meta name="ContentSource" content="{source}">'
+        f'<meta name="ArticleTitle" content="{title}">'
+    )
+    article = extract_article(page(head, signed), "https://www.example.gov.cn/a.html")
+    assert article.issuer == issuer
+
+
+def test_a_press_office_source_marks_a_news_page_without_issuer() -> None:
+    head = '<meta name="ContentSource" content="教育部新闻办">'
+    html = page(head + "<title>教育部有关负责人就《应用指南》答记者问</title>", "")
+    assert extract_article(html, "http://www.moe.gov.cn/a.html").issuer is None
+
+
+def test_a_department_source_of_an_order_is_the_ordering_body() -> None:
+    head = (
+        '<meta name="SiteName" content="国家市场监督管理总局">'
+        '<meta name="ContentSource" content="法规司">'
+    )
+    body = "<p>国家市场监督管理总局令</p><p>第118号</p><p>局长　陈立新</p><p>2026年12月28日</p>"
+    html = page(head + "<title>网络交易平台算法推荐管理规定</title>", body)
+    assert extract_article(html, "https://www.samr.gov.cn/a").issuer == "国家市场监督管理总局"
+
+
+def test_an_open_government_table_names_the_issuing_body() -> None:
+    table = (
+        "<table><tr><th>信息名称：</th><td>教育部关于印发《应用指南》的通知</td></tr>"
+        "<tr><th>信息索引：</th><td>360A06-07-2026-0021-1</td><th>生成日期：</th><td>2026-08-25</td></tr>"
+        "<tr><th>发文机构：</th><td>教育部</td><th>发文字号：</th><td>教基〔2026〕7号</td></tr></table>"
+    )
+    html = page('<meta name="ContentSource" content="基础教育司">', table)
+    article = extract_article(html, "http://www.moe.gov.cn/a.html")
+    assert (article.issuer, article.document_number) == ("教育部", "教基〔2026〕7号")
+
+
+def test_a_series_label_set_apart_in_the_heading_is_not_the_title() -> None:
+    heading = (
+        '<h1><span class="pub-series">NIST AI 800-3 (Initial Public Draft)</span><br>'
+        "Guidelines for Securing AI Agent Deployments</h1>"
+    )
+    html = page("<title>NIST AI 800-3, Guidelines | CSRC</title>", heading, EN_FILLER)
+    assert extract_article(html, "https://csrc.nist.gov/a").title == (
+        "Guidelines for Securing AI Agent Deployments"
+    )
+
+
+def test_a_feedback_period_in_time_elements_ends_on_its_second_date() -> None:
+    period = (
+        "<h1>Artificial intelligence – real-world testing plan</h1><p>Feedback period</p>"
+        '<p><time datetime="2026-10-12">12 October 2026</time> - '
+        '<time datetime="2026-11-09">09 November 2026</time> (midnight Brussels time)</p>'
+        "<ul><li>Related initiative — feedback closed 14 October 2025</li></ul>"
+    )
+    article = extract_article(page("", period, EN_FILLER), "https://ec.europa.eu/info/a")
+    assert article.consultation_deadline == date(2026, 11, 9)
+    assert article.published == date(2026, 10, 12)  # no other date of its own: the period opens
+
+
+def test_the_page_date_is_read_from_a_mixed_case_id_and_dublin_core_meta() -> None:
+    from policywatch.govmeta import read_gov_meta
+
+    body = '<div><span id="articleTime">2026年03月11日 07:42</span></div>'
+    related = "<ul><li><a>An older notice</a> 2025-12-20</li></ul>"
+    html = page("<title>Notice</title>", body + related)
+    assert extract_article(html, "https://www.example.org/a").published == date(2026, 3, 11)
+    meta = '<meta name="DC.date.issued" content="2026-12-08">'
+    assert read_gov_meta(fromstring(page(meta, ""))).published() == "2026-12-08"
+
+
+@pytest.mark.parametrize(
+    ("opening", "issuer"),
+    [
+        (
+            "The Information Commissioner's Office (ICO) is consulting on draft guidance on AI.",
+            "Information Commissioner's Office",
+        ),
+        (
+            "The Colorado Department of Law proposes rules under the Act.",
+            "Colorado Department of Law",
+        ),
+        ("The draft proposes rules for providers.", None),  # no body
+        ("The AI Office invites you to a webinar.", None),  # an invitation, not a consultation
+    ],
+)
+def test_the_body_opening_the_text_as_consulting_is_the_issuer(
+    opening: str, issuer: str | None
+) -> None:
+    html = page("<title>Draft guidance</title>", "", f"<p>{opening}</p>{EN_FILLER}")
+    assert extract_article(html, "https://www.example.org/a").issuer == issuer

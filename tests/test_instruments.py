@@ -436,3 +436,54 @@ def test_an_english_final_naming_its_draft_by_title_links_to_it() -> None:
         follows_consultation(text),
     )
     assert adopted_draft(final, [draft, other]) == draft
+
+
+@pytest.mark.parametrize(
+    ("title", "text"),
+    [
+        (
+            "Proposed Rules Implementing the State Artificial Intelligence Act",
+            "Written comments will be accepted through August 21, 2026.",
+        ),
+        (
+            "Monitoring of AI-Enabled Devices; Draft Guidance for Industry and Staff; Availability",
+            "To ensure that the Agency considers your comment before it begins work on the final "
+            "version of the guidance, submit comments on the draft guidance by March 15, 2026.",
+        ),
+    ],
+)
+def test_state_proposed_rules_and_draft_guidance_notices_are_drafts(title: str, text: str) -> None:
+    found = stage(title, text, None, "Agency")
+    assert found == "draft"
+    assert consultation_deadline(text, date(2026, 1, 14), found) is not None
+
+
+@pytest.mark.parametrize(
+    ("text", "deadline"),
+    [
+        ("反馈时间：2026年5月15日至2026年6月14日。", date(2026, 6, 14)),
+        (
+            "This consultation ran from\n9:30am on 4 March 2026 to 11:59pm on 29 April 2026\n"
+            "Consultation description",
+            date(2026, 4, 29),
+        ),
+        ("This consultation closes at\n11:59pm on 15 May 2026\nWays to respond", date(2026, 5, 15)),
+    ],
+)
+def test_a_comment_period_gives_its_end_as_the_deadline(text: str, deadline: date) -> None:
+    assert consultation_deadline(text, date(2026, 3, 4), "draft") == deadline
+
+
+def test_an_order_issued_under_the_full_name_links_to_the_draft_of_the_short_name() -> None:
+    draft = DraftRef(
+        "https://www.samr.gov.cn/d",
+        "市场监管总局关于公开征求《网络交易平台算法推荐管理规定（征求意见稿）》意见的公告",
+        "市场监管总局",
+        date(2026, 6, 30),
+    )
+    order = DraftRef(
+        "https://www.samr.gov.cn/f", "网络交易平台算法推荐管理规定", "国家市场监督管理总局", None
+    )
+    assert adopted_draft(order, [draft]) == draft
+    other = DraftRef(order.url, order.title, "国家互联网信息办公室", None)
+    assert adopted_draft(other, [draft]) is None
