@@ -41,7 +41,7 @@ def test_ingest_quick_prints_every_figure() -> None:
         rf"^peer: trafilatura CLI .* -> {NUMBER} pages/s",
         rf"^prefect server start .*: {NUMBER} s",
         rf"^policywatch: {NUMBER} s -> {NUMBER} pages/s",
-        rf"^ratio policywatch/floor: {NUMBER}",
+        rf"^ratio policywatch/floor: -?{NUMBER}",  # negative: start-up varied by more than 16 pages
         rf"^ratio policywatch/peer: {NUMBER}",
         rf"^peak RSS: {NUMBER} MB policywatch process tree",
         rf"^prefect overhead: -?{NUMBER} ms per task run \(1 task runs",
