@@ -71,3 +71,33 @@ def test_two_runs_at_once_store_once_and_mail_once(
     assert ledger == [(week, "sent")]
     assert "sent to analyst@example.org" in notes
     assert "already sent" in notes or "being sent by another run" in notes
+
+
+@pytest.mark.parametrize("write", ["save_validators", "save_robots_txt", "record_run"])
+def test_plain_writes_wait_in_the_writer_queue_without_a_connection(
+    tmp_path: Path, write: str
+) -> None:
+    """Upserts and run rows queue behind this process's writers before taking a pooled
+    connection, as `write()` does (the pool exhaustion bench/load.py found)."""
+    import threading
+    from datetime import UTC, datetime
+
+    from policywatch.models import SourceResult, Validators
+    from policywatch.storage import Store
+
+    store = Store.open(f"sqlite:///{tmp_path / 'pw.db'}")
+    now = datetime.now(UTC)
+    calls = {
+        "save_validators": lambda: store.save_validators("http://a/", Validators('"e"', None)),
+        "save_robots_txt": lambda: store.save_robots_txt({"http://a": "User-agent: *"}),
+        "record_run": lambda: store.record_run("run-1", SourceResult("a", now, now)),
+    }
+    done = threading.Event()
+    with store._writers:
+        worker = threading.Thread(target=lambda: (calls[write](), done.set()))
+        worker.start()
+        assert not done.wait(0.5), f"{write} did not wait for the writer queue"
+        assert store.engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+    worker.join(10)
+    assert done.is_set()
+    store.close()

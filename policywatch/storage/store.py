@@ -16,7 +16,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -177,6 +177,14 @@ class Store(BriefingQueries, DeliveryQueries, SearchQueries, MaintenanceQueries)
             yield conn
 
     @contextmanager
+    def plain_write(self) -> Iterator[Connection]:
+        """A transaction that decides nothing (an upsert, a log row): on SQLite it still waits
+        in this process's writer queue, so no pooled connection idles on the write lock."""
+        queue = self._writers if self.dialect == "sqlite" else nullcontext()
+        with queue, self.engine.begin() as conn:
+            yield conn
+
+    @contextmanager
     def read(self) -> Iterator[Connection]:
         """A connection for reading (on SQLite its transactions are deferred: no write lock)."""
         with self.engine.connect().execution_options(policywatch_read=True) as conn:
@@ -214,7 +222,7 @@ class Store(BriefingQueries, DeliveryQueries, SearchQueries, MaintenanceQueries)
             index_elements=["url"],
             set_={"etag": validators.etag, "last_modified": validators.last_modified},
         )
-        with self.engine.begin() as conn:
+        with self.plain_write() as conn:
             conn.execute(stmt)
 
     @operation("read cached robots.txt")
@@ -242,7 +250,7 @@ class Store(BriefingQueries, DeliveryQueries, SearchQueries, MaintenanceQueries)
             index_elements=["origin"],
             set_={"body": stmt.excluded.body, "fetched_at": stmt.excluded.fetched_at},
         )
-        with self.engine.begin() as conn:
+        with self.plain_write() as conn:
             conn.execute(stmt)
 
     # -- items -----------------------------------------------------------------------------
@@ -498,7 +506,7 @@ class Store(BriefingQueries, DeliveryQueries, SearchQueries, MaintenanceQueries)
             "failed": result.failed,
             "error": result.error,
         }
-        with self.engine.begin() as conn:  # no write lock: a run row decides nothing
+        with self.plain_write() as conn:  # no advisory lock: a run row decides nothing
             conn.execute(schema.fetch_runs.insert().values(**values))
 
     @operation("read fetch runs")
