@@ -30,7 +30,12 @@ MONTHS = {
 }
 _MONTH = r"(?P<m>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 _YEAR = r"(?:,?\s+(?P<y>\d{4}))?"
+_ZH_DIGITS = {c: n for n, c in enumerate("〇一二三四五六七八九")} | {"零": 0, "○": 0, "Ｏ": 0}
+_ZH_YEAR = r"[〇零○Ｏ一二三四五六七八九]{4}"
+_ZH_SMALL = r"[一二三四五六七八九十]{1,3}"
 _PATTERNS = (
+    # 二〇二六年四月十七日: the dates of formal Chinese documents (GB/T 9704 成文日期)
+    re.compile(rf"(?P<zy>{_ZH_YEAR})\s*年\s*(?P<zm>{_ZH_SMALL})\s*月\s*(?P<zd>{_ZH_SMALL})\s*日"),
     re.compile(r"(?P<y>\d{4})\s*年\s*(?P<mn>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*日"),
     re.compile(r"(?<![\d年])(?P<mn>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*日"),  # 12月10日: year implied
     re.compile(r"(?<!\d)(?P<y>\d{4})-(?P<mn>\d{1,2})-(?P<d>\d{1,2})(?!\d)"),
@@ -67,6 +72,9 @@ def date_spans(
 
 def _to_date(match: re.Match[str], published: date | None, nearest: bool = False) -> date | None:
     parts = match.groupdict()
+    if parts.get("zy"):
+        year = int("".join(str(_ZH_DIGITS[c]) for c in parts["zy"]))
+        return _valid(year, _zh_number(parts["zm"]), _zh_number(parts["zd"]))
     month = int(parts["mn"]) if parts.get("mn") else MONTHS[parts["m"].lower()]
     day = int(parts["d"])
     if parts.get("y"):
@@ -80,6 +88,16 @@ def _to_date(match: re.Match[str], published: date | None, nearest: bool = False
     if this_year is not None and this_year >= published:
         return this_year
     return _valid(published.year + 1, month, day)
+
+
+def _zh_number(text: str) -> int:
+    """一 … 三十一 as a number (month and day numerals); 0 for what is none (never valid)."""
+    if "十" not in text:
+        return _ZH_DIGITS.get(text, 0) if len(text) == 1 else 0
+    tens, _, ones = text.partition("十")
+    if len(tens) > 1 or len(ones) > 1:
+        return 0
+    return (_ZH_DIGITS.get(tens, 0) if tens else 1) * 10 + (_ZH_DIGITS.get(ones, 0) if ones else 0)
 
 
 def _valid(year: int, month: int, day: int) -> date | None:

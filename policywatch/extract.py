@@ -58,6 +58,7 @@ def extract_article(html: str, url: str, fallback_title: str | None = None) -> A
     title = _title(gov.official_title(doc.title), fallback_title, text)
     published = _date(gov.published()) or _date(gov.fallback_published(doc.date))
     ids = _identifiers(gov, text)
+    instrument = _instrument(title, text, published, gov, ids["issuer"])
     return Article(
         url=url,
         title=title,
@@ -66,8 +67,8 @@ def extract_article(html: str, url: str, fallback_title: str | None = None) -> A
         author=doc.author or None,
         sitename=doc.sitename or None,
         language=doc.language or None,
-        **ids,
-        **_instrument(title, text, published, gov, ids["issuer"]),
+        **_with_site_owner(ids, instrument, gov),
+        **instrument,
     )
 
 
@@ -79,6 +80,17 @@ def _identifiers(gov: GovMeta, text: str) -> dict[str, Any]:
         "issuer": issuer(gov, text),
         "cites": cited_identifiers(text, number),
     }
+
+
+def _with_site_owner(
+    ids: dict[str, Any], instrument: dict[str, Any], gov: GovMeta
+) -> dict[str, Any]:
+    """A document (a draft, a final or a numbered instrument) that names no issuer is its
+    site owner's, when the page names one (policywatch.siteowner); news and analysis stay
+    without."""
+    if ids["issuer"] is None and (instrument["stage"] or ids["document_number"]):
+        return {**ids, "issuer": gov.owner}
+    return ids
 
 
 def _instrument(

@@ -18,6 +18,7 @@ from lxml.html import HtmlElement
 
 from policywatch.dates import date_spans, find_dates
 from policywatch.pagelabels import LABELS, MAX_PIECES, body_pieces, labelled_values
+from policywatch.siteowner import BODY_NAME, PUBLIC_BODY, site_owner
 
 # Labels of the policy-library info table; a table with this many of them is metadata.
 INFO_LABELS = ("索引号", "主题分类", "发文机关", "成文日期", "标题", "发文字号", "发布日期", "文号")
@@ -28,6 +29,9 @@ _LABEL_ALIASES = {
     "信息名称": "标题",
     "信息索引": "索引号",
     "生成日期": "成文日期",
+    "名称": "标题",  # 证监会 and other 信息公开 tables: 名 称 / 文 号 / 发文日期 / 分 类
+    "发文日期": "成文日期",  # the date of issue (signature), beside 发布日期
+    "分类": "主题分类",
 }
 MIN_INFO_LABELS = 3
 MAX_NUMBER_LINE = 40  # characters: a longer line holding a number is a sentence citing it
@@ -55,6 +59,7 @@ class GovMeta:
     copyright_years: frozenset[str] = frozenset()  # years of "© 2000-2027" notices
     paragraphs: tuple[str, ...] = ()  # the page's own paragraphs, main text or not
     kicker: str | None = None  # a series label set in the heading ("NIST AI 800-3 (Draft)")
+    owner: str | None = None  # the body owning the site, as the page names it (siteowner)
 
     def official_title(self, *fallbacks: str | None) -> str | None:
         """ArticleTitle, og:title or the info table's 标题, else the first fallback; without
@@ -114,7 +119,7 @@ class GovMeta:
         "工业和信息化部"); None when the site is not named after a body ("中国网信网")."""
         for name in self.site_names():
             body = name.removeprefix("中华人民共和国")
-            if _BODY_NAME.fullmatch(body):
+            if BODY_NAME.fullmatch(body):
                 return body
         return None
 
@@ -128,7 +133,6 @@ _DATE_META = (
     "publishdate",
     "dc.date.issued",
 )
-_BODY_NAME = re.compile(r"[\u4e00-\u9fff]{2,20}(?:部|委员会|委|总局|局|署|办公室|院)")
 
 
 def _without_kicker(title: str, kicker: str | None) -> str:
@@ -186,6 +190,7 @@ def read_gov_meta(tree: HtmlElement) -> GovMeta:
         dateline=_tagged_date(tree) or _dateline(_own_pieces(tree)),
         copyright_years=_copyright_years(pieces),
         paragraphs=_own_paragraphs(tree),
+        owner=site_owner(tree, meta),
     )
 
 
@@ -288,10 +293,6 @@ def _more_labels(pieces: list[str]) -> dict[str, str]:
 # Labels whose value names the body when it is one: NIST's "Organization:", an "Author:" or
 # an event's "Organiser" (persons under "Author(s)" are not bodies).
 _BODY_LABELS = frozenset(["author", "organization", "organisation", "organiser", "organizer"])
-_PUBLIC_BODY = re.compile(
-    r"\b(?:Commission|Office|Institute|Agency|Ministry|Department|Authority|Administration"
-    r"|Council|Board|Bureau|Directorate|Committee|Parliament)\b"
-)
 # Have your say names the Commission's Directorate-General in charge of an initiative.
 _COMMISSION_DG_LABELS = frozenset(["lead dg", "commission department in charge"])
 COMMISSION = "European Commission"
@@ -306,7 +307,7 @@ def _body_label(pieces: list[str]) -> str | None:
             return COMMISSION
         if label in _BODY_LABELS:
             names = (n.strip() for n in following.split(","))
-            if body := next((n for n in names if _PUBLIC_BODY.search(n)), None):
+            if body := next((n for n in names if PUBLIC_BODY.search(n)), None):
                 return body
     return None
 
@@ -517,6 +518,9 @@ def _is_site_segment(segment: str, site_names: tuple[str, ...]) -> bool:
 _ZH_NUMBER = re.compile(
     r"([\u4e00-\u9fa5]{1,12}?)\s*[〔\[【（(［]\s*(\d{4})\s*[〕\]】）)］]\s*第?\s*0*(\d{1,5})\s*号"
 )
+_ZH_NUMBER_WHOLE = re.compile(
+    r"([\u4e00-\u9fa5]{1,30}?)\s*[〔\[【（(［]\s*(\d{4})\s*[〕\]】）)］]\s*第?\s*0*(\d{1,5})\s*号"
+)
 _ZH_ORDER = re.compile(r"([\u4e00-\u9fa5]{2,20}令)\s*第\s*0*(\d{1,5})\s*号")
 _ZH_NOTICE = re.compile(r"([\u4e00-\u9fa5]{0,20}公告)\s*(\d{4})\s*年\s*第\s*0*(\d{1,5})\s*号")
 # Other instruments' identifiers cited in a text (EU, UK, US conventions).
@@ -540,7 +544,10 @@ _PUBLISHED_BY = re.compile(
 
 
 def normalise_number(text: str) -> str | None:
-    """The first official document number in text, written the GB/T 9704 way, or None."""
+    """The first official document number in text, written the GB/T 9704 way, or None; a
+    text that is one number keeps its whole prefix (中国证券监督管理委员会公告〔2026〕18号)."""
+    if whole := _ZH_NUMBER_WHOLE.fullmatch(" ".join(text.split())):
+        return f"{whole[1]}〔{whole[2]}〕{whole[3]}号"
     found = [m for p in (_ZH_NUMBER, _ZH_ORDER, _ZH_NOTICE) if (m := p.search(text))]
     if not found:
         return None
@@ -582,7 +589,7 @@ def issuer(gov: GovMeta, text: str) -> str | None:
     match = _PUBLISHED_BY.search(text[:2000])
     if match:
         return match.group(1).strip(" ,")
-    return gov.signature or _own_order_body(gov) or _acting_body(text)
+    return gov.signature or _own_order_body(gov) or _acting_body(text) or _title_opener(gov)
 
 
 # A press office or news centre as the source: a news release or Q&A (答记者问), not an act.
@@ -602,7 +609,7 @@ def _acting_body(text: str) -> str | None:
     """The public body the opening sentence names as consulting or proposing, or None."""
     match = _ACTING_BODY.search(text[:ACTING_BODY_CHARS])
     body = match.group("body") if match else ""
-    return body if _PUBLIC_BODY.search(body) else None
+    return body if PUBLIC_BODY.search(body) else None
 
 
 def _own_order_body(gov: GovMeta) -> str | None:
@@ -668,6 +675,15 @@ def _title_body(gov: GovMeta) -> str | None:
     """The body opening the official title ("中国人民银行关于印发…的通知"), or None."""
     match = _TITLE_BODY.match(gov.official_title() or "")
     return match.group(1) if match and _SIGNER.fullmatch(match.group(1)) else None
+
+
+_SHORT_BODY = re.compile(r"[\u4e00-\u9fff（）]{2,30}" + _ORG_SUFFIX)
+
+
+def _title_opener(gov: GovMeta) -> str | None:
+    """The body opening the official title, short names included ("科技部关于发布…")."""
+    match = _TITLE_BODY.match(gov.official_title() or "")
+    return match.group(1) if match and _SHORT_BODY.fullmatch(match.group(1)) else None
 
 
 def _order_body(number: str | None) -> str | None:

@@ -50,6 +50,7 @@ _DRAFT_TEXT = _either(
     r"\bACTION:\s*Proposed rule\b|\bcomments must be received\b",
     r"\bthis (?:consultation|call for (?:evidence|views|input)) closes\b",
     r"\b(?:submit|accept) (?:their |your )?(?:comments|feedback|contributions)\b",
+    r"\b(?:written )?comment period (?:closes|ends)\b|\bmay submit (?:written )?comments\b",
 )
 # A title naming an instrument; with an issuer the page states, a published one.
 _INSTRUMENT_TITLE = _either(
@@ -122,6 +123,7 @@ _ZH_DEADLINE = re.compile(
     r"(?:意见|建议|反馈|评论).{0,12}(?:截止|截至)|(?:截止|截至).{0,30}(?:意见|建议|反馈)"
     r"|请于.{0,40}(?:前|之前|以前).{0,60}(?:意见|建议)|(?:意见|建议|反馈).{0,20}请于"
     r"|(?:于|在)[^，。；]{0,24}(?:前|之前)[，,]?.{0,30}(?:提出|提交|反馈|发送).{0,6}(?:意见|建议)"
+    r"|(?:于|在)[^，。；]{0,24}(?:前|之前)[，,]?.{0,12}(?:意见|建议).{0,24}(?:提出|提交|反馈|发送|报送)"
     r"|征求意见(?:的)?(?:时间|期限|期)|(?:意见)?反馈(?:的)?(?:时间|期限|日期)\s*[:：为]"
 )
 _EN_DEADLINE = re.compile(

@@ -190,6 +190,20 @@ def page(head: str, body: str, filler: str = ZH_FILLER) -> str:
     return f"<html><head>{head}</head><body>{body}<article>{filler}</article></body></html>"
 
 
+def test_a_disclosure_table_with_spaced_labels_is_read_and_its_number_kept_whole() -> None:
+    table = (
+        "<table><tr><td>索 引 号：</td><td>bm56000001/2027-00013508</td>"
+        "<td>分　　类：</td><td>科技监管;证监会公告</td></tr>"
+        "<tr><td>名 称：</td><td>证券期货业人工智能应用监管指引</td>"
+        "<td>发文日期：</td><td>2027年03月06日</td></tr>"
+        "<tr><td>文 号：</td><td>中国证券监督管理委员会公告〔2027〕18号</td></tr></table>"
+    )
+    article = extract_article(page("<title>监管指引</title>", table), "https://www.csrc.gov.cn/a")
+    assert article.document_number == "中国证券监督管理委员会公告〔2027〕18号"
+    assert article.title == "证券期货业人工智能应用监管指引"
+    assert "索 引 号" not in article.text
+
+
 def test_info_table_with_header_cells_is_read() -> None:
     table = (
         "<table><tr><th>索引号</th><td>ZB0000000/2027-00213</td></tr>"
@@ -228,6 +242,14 @@ def test_a_full_body_name_is_kept_and_a_news_site_adds_no_ministry() -> None:
     assert issuer(GovMeta({"contentsource": "国家数据局"}), "") == "国家数据局"
     news = GovMeta({"contentsource": "科技司", "sitename": "中国网信网"})
     assert issuer(news, "") == "科技司"
+
+
+def test_the_body_opening_the_title_is_the_issuer_when_nothing_else_names_one() -> None:
+    from policywatch.govmeta import GovMeta, issuer
+
+    titled = GovMeta({"articletitle": "科技部关于发布国家重点研发计划项目申报指南的通知"})
+    assert issuer(titled, "") == "科技部"  # a short name: two characters and 部
+    assert issuer(GovMeta({"articletitle": "人工智能赋能新型工业化关于若干问题"}), "") is None
 
 
 def test_the_signature_above_the_date_names_the_issuer() -> None:

@@ -72,6 +72,11 @@ FINAL_HTML = zh_page(
             None,
         ),
         ("关于征集2026年人工智能典型应用案例的通知", "请于2026年11月20日前报送申报材料。", None),
+        (
+            "Generative AI Training Data Disclosures",
+            "Any interested person may submit written comments until September 16.",
+            "draft",
+        ),
         ("Beyond the hype: what the AI Act means", "Our analysis of the rules …", None),
     ],
 )
@@ -92,6 +97,16 @@ def test_stage(title: str, text: str, expected: str | None) -> None:
         ("This consultation closes at\n11:59pm on 15 January 2027\nDetails", date(2027, 1, 15)),
         ("Comments due by\nMarch 31, 2027", date(2027, 3, 31)),
         ("公众可在2026年10月20日前，通过以下途径和方式提出反馈意见：", date(2026, 10, 20)),
+        (
+            "有关单位和个人可在2026年12月9日（星期三）前，将意见建议通过电子邮件发送至我厅。",
+            date(2026, 12, 9),
+        ),
+        ("本次征求意见的截止日期为二〇二六年十二月十七日，逾期不再汇总。", date(2026, 12, 17)),
+        (
+            "The written comment period closes at 5:00 p.m. on Wednesday, December 16, 2026.",
+            date(2026, 12, 16),
+        ),
+        ("本规定自二〇二七年一月一日起施行。", None),
         ("This consultation closes at\nDetails of the event on 5 December 2026", None),
         ("本办法自2027年3月1日起施行。", None),
         ("The rules apply from 2 August 2027.", None),

@@ -1,0 +1,101 @@
+"""The public body that owns the site a page is on, as the page names it: the site-name meta
+tag, the `<title>` suffix, the copyright or 主办单位 line, the header or footer.
+
+A draft or final instrument on a body's own site that names no issuer anywhere else is that
+body's (the labelled sets' authors read it so, and it is what an analyst filters on):
+policywatch.extract uses the owner then, never for news or analysis.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml.html import HtmlElement
+
+# English names of public bodies ("National Institute of Standards and Technology").
+PUBLIC_BODY = re.compile(
+    r"\b(?:Commission|Office|Institute|Agency|Ministry|Department|Authority|Administration"
+    r"|Council|Board|Bureau|Directorate|Committee|Parliament)\b"
+)
+# Chinese names of ministries, commissions, bureaus ("中华人民共和国商务部" without the state).
+BODY_NAME = re.compile(r"[\u4e00-\u9fff]{2,20}(?:部|委员会|委|总局|局|署|办公室|院)")
+_STATE = "中华人民共和国"
+_ACRONYM = re.compile(r"\s*\((?:[A-Z][A-Za-z]{1,7})\)$")
+_TITLE_SEPARATORS = re.compile(
+    r"\s+[-|–—]\s+|\s*[_｜|]\s*|--|(?<=[\u4e00-\u9fff》）])-(?=[\u4e00-\u9fff])"
+)
+# "版权所有：中华人民共和国科学技术部", "主办单位：…", "© Ofcom 2026", "© 2026 European Commission".
+_HOLDER = re.compile(
+    r"(?:版权所有|主办单位|主办)\s*[:：]?\s*(?P<zh>[\u4e00-\u9fff]{2,30})"
+    r"|(?:©|Copyright)\s*(?:\d{4}\s*)?(?P<en>[A-Z][\w&'’ -]{1,60}?)(?=\s*(?:\d{4}|[|.,;]|$))"
+)
+_FURNITURE_XPATH = (
+    "//header | //footer | //*[contains(@class, 'header') or contains(@id, 'header')"
+    " or contains(@class, 'footer') or contains(@id, 'footer') or contains(@class, 'logo')]"
+)
+# Texts of the header or footer itself, not of its menus ("AI Office" in the site's nav).
+_OWN_TEXT = ".//text()[not(ancestor::nav) and not(ancestor::li) and not(ancestor::ul)]"
+_SEGMENTS = re.compile(r"\s*[|,;·•]\s*|\.\s+|\n")
+MAX_ENGLISH_WORDS = 9
+
+
+def site_owner(tree: HtmlElement, meta: dict[str, str]) -> str | None:
+    """The body the page names as its site's owner, or None (a portal, a news site)."""
+    title_tails = _title_tails(tree)
+    holders = _holders(tree)
+    candidates = [
+        *(
+            part
+            for key in ("sitename", "og:site_name", "application-name")
+            for part in _TITLE_SEPARATORS.split(meta.get(key, ""))
+        ),
+        *title_tails,
+        *holders,
+        *_furniture_names(tree),
+    ]
+    for candidate in candidates:
+        if name := body_name(candidate):
+            return name
+    # A name that is no body by its form ("Ofcom") counts when title and copyright agree.
+    return next((t for t in title_tails if t in holders), None)
+
+
+def body_name(text: str) -> str | None:
+    """text as a public body's name (the state prefix and a trailing acronym dropped), or
+    None when it is not one."""
+    name = _ACRONYM.sub("", " ".join(text.split())).strip(" .")
+    if not name:
+        return None
+    if not name.isascii():
+        name = name.removeprefix(_STATE)
+        return name if BODY_NAME.fullmatch(name) else None
+    words = name.split()
+    if len(words) > MAX_ENGLISH_WORDS or not name[0].isupper() or not PUBLIC_BODY.search(name):
+        return None
+    return name.removeprefix("The ").removeprefix("the ")
+
+
+def _title_tails(tree: HtmlElement) -> list[str]:
+    """The segments after the first of the `<title>` ("… - Ofcom" -> ["Ofcom"])."""
+    titles = [" ".join(t.text_content().split()) for t in tree.iter("title")]
+    if not titles:
+        return []
+    return [part for part in _TITLE_SEPARATORS.split(titles[0])[1:] if part]
+
+
+def _holders(tree: HtmlElement) -> list[str]:
+    """The holders named by copyright and 主办单位 lines."""
+    found = []
+    for node in tree.xpath(_FURNITURE_XPATH) or [tree]:
+        for match in _HOLDER.finditer(" ".join(node.text_content().split())):
+            found.append((match["zh"] or match["en"] or "").strip())
+    return [name for name in found if name]
+
+
+def _furniture_names(tree: HtmlElement) -> list[str]:
+    """Short segments of the header and footer texts, where a site names its owner."""
+    segments = []
+    for node in tree.xpath(_FURNITURE_XPATH):
+        for piece in node.xpath(_OWN_TEXT):  # in reading order: the logo's name comes first
+            segments.extend(_SEGMENTS.split(str(piece)))
+    return segments

@@ -1,0 +1,118 @@
+"""The site's owner as the page names it, and the issuer it gives documents naming none."""
+
+from __future__ import annotations
+
+import lxml.html
+import pytest
+
+from policywatch.extract import extract_article
+from policywatch.siteowner import body_name, site_owner
+
+BODY = "<p>" + "The proposals cover chatbots, generative AI and the duties of services. " * 8
+
+
+def _page(head: str, furniture: str = "", title: str = "A page") -> str:
+    return (
+        f"<html><head><title>{title}</title>{head}</head><body>{furniture}"
+        f"<main><h1>{title.split(' - ')[0]}</h1>{BODY}</p></main></body></html>"
+    )
+
+
+def _owner(html: str) -> str | None:
+    tree = lxml.html.fromstring(html)
+    meta = {
+        (m.get("name") or m.get("property") or "").lower(): m.get("content") or ""
+        for m in tree.iter("meta")
+    }
+    return site_owner(tree, meta)
+
+
+@pytest.mark.parametrize(
+    ("html", "owner"),
+    [
+        (_page('<meta name="SiteName" content="中华人民共和国商务部">'), "商务部"),
+        (_page("", title="关于发布指引的公告-中华人民共和国商务部"), "商务部"),
+        (
+            _page("", "<footer>版权所有：中华人民共和国科学技术部 京ICP备05022684号</footer>"),
+            "科学技术部",
+        ),
+        (
+            _page("", "<footer>© Ofcom 2026 | Riverside House</footer>", "Draft guidance - Ofcom"),
+            "Ofcom",
+        ),
+        (
+            _page("", title="Training data | California Privacy Protection Agency (CPPA)"),
+            "California Privacy Protection Agency",
+        ),
+        (
+            _page(
+                "",
+                "<footer>National Institute of Standards and Technology, U.S. Department of "
+                "Commerce. HEADQUARTERS 100 Bureau Drive</footer>",
+            ),
+            "National Institute of Standards and Technology",
+        ),
+        (
+            _page('<meta property="og:site_name" content="European Commission - Have your say">'),
+            "European Commission",
+        ),
+    ],
+)
+def test_the_owner_is_read_where_the_site_names_itself(html: str, owner: str) -> None:
+    assert _owner(html) == owner
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        # a menu entry is not the site's owner
+        _page(
+            "",
+            '<header><a href="/">Shaping Europe’s digital future</a><nav>'
+            '<a href="/ai-office">AI Office</a></nav></header>',
+        ),
+        _page('<meta name="SiteName" content="中国政府网">'),  # a portal, not a body
+        _page("", "<footer>© 2026 Example News Ltd</footer>", "AI rules - Example News"),
+        # a name that is no body by its form counts only when title and copyright agree
+        _page("", "<footer>© Example 2026</footer>", "Draft guidance - Ofcom"),
+    ],
+)
+def test_no_owner_where_the_page_names_no_public_body(html: str) -> None:
+    assert _owner(html) is None
+
+
+def test_body_names_drop_the_state_and_the_acronym() -> None:
+    assert body_name("中华人民共和国公安部") == "公安部"
+    assert (
+        body_name("Information Commissioner's Office (ICO)") == "Information Commissioner's Office"
+    )
+    assert body_name("Contact us") is None
+
+
+CONSULTATION = (
+    "<html><head><title>Consultation on draft guidance: AI chatbots - Ofcom</title></head>"
+    "<body><main><h1>Consultation on draft guidance: AI chatbots</h1>"
+    "<p>We are consulting on draft guidance for providers of AI chatbots. "
+    + "It explains the duties of services under the Act and how we will assess them. "
+    * 6
+    + "</p><p>Responses are due by 5pm on 20 March 2026.</p></main>"
+    "<footer>© Ofcom 2026 | Riverside House</footer></body></html>"
+)
+NEWS = (
+    "<html><head><title>Ofcom staff raise funds for charity - Ofcom</title></head>"
+    "<body><main><h1>Ofcom staff raise funds for charity</h1><p>"
+    + "Colleagues from our London office walked 40 miles along the Thames this weekend. " * 6
+    + "</p></main><footer>© Ofcom 2026 | Riverside House</footer></body></html>"
+)
+
+
+def test_a_consultation_naming_no_issuer_is_the_site_owners() -> None:
+    article = extract_article(CONSULTATION, "https://www.ofcom.org.uk/consultations/ai-chatbots")
+    assert article.stage == "draft"
+    assert article.issuer == "Ofcom"
+
+
+def test_news_on_the_same_site_gets_no_issuer_from_the_owner() -> None:
+    article = extract_article(NEWS, "https://www.ofcom.org.uk/news/staff")
+    assert article.stage is None
+    assert article.issuer is None
