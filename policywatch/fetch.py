@@ -15,7 +15,7 @@ import ssl
 import threading
 import time
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
@@ -64,6 +64,7 @@ class Response:
 
 
 LinkGuard = Callable[[str], bool]
+BeforeRequest = Callable[[], Awaitable[None]]  # awaited before each request of a page
 
 
 @functools.cache
@@ -165,12 +166,15 @@ class Fetcher:
         validators: Validators | None = None,
         guard: LinkGuard | None = None,
         delay: float | None = None,
+        before_request: BeforeRequest | None = None,
     ) -> Response:
-        """Fetch url with retries; `guard` vets every redirect hop of untrusted links."""
+        """Fetch url with retries; `guard` vets every redirect hop of untrusted links, and
+        `before_request` is awaited once the host's turn has come, before each request
+        (the pipeline takes a place for the body there: see policywatch.bounds)."""
         attempts = self.settings.retries + 1
         for attempt in range(attempts):
             try:
-                return await self._follow(url, validators, guard, delay)
+                return await self._follow(url, validators, guard, delay, before_request)
             except _Retryable as exc:
                 if exc.retry_after is not None and exc.retry_after > MAX_RETRY_AFTER:
                     wait = f"Retry-After {exc.retry_after:.0f}s is too long"
@@ -181,7 +185,12 @@ class Fetcher:
         raise FetchError(url, "no attempt made")  # pragma: no cover - attempts >= 1
 
     async def _follow(
-        self, url: str, validators: Validators | None, guard: LinkGuard | None, delay: float | None
+        self,
+        url: str,
+        validators: Validators | None,
+        guard: LinkGuard | None,
+        delay: float | None,
+        before_request: BeforeRequest | None = None,
     ) -> Response:
         current = url
         for _ in range(MAX_REDIRECTS + 1):
@@ -189,20 +198,27 @@ class Fetcher:
             if guard is not None and current != url and not guard(current):
                 raise FetchError(url, f"redirect to a refused address: {current}")
             await self._check_robots(url, current)
-            result = await self._request(url, current, validators, delay)
+            result = await self._request(url, current, validators, delay, before_request)
             if isinstance(result, Response):
                 return result
             current = result
         raise FetchError(url, f"more than {MAX_REDIRECTS} redirects")
 
     async def _request(
-        self, url: str, current: str, validators: Validators | None, delay: float | None
+        self,
+        url: str,
+        current: str,
+        validators: Validators | None,
+        delay: float | None,
+        before_request: BeforeRequest | None = None,
     ) -> Response | str:
         """One HTTP exchange; returns a Response, or the next URL of a redirect."""
         assert self._client is not None, "use Fetcher as an async context manager"
         headers = _conditional_headers(validators) if current == url else {}
         overall = self.settings.timeout * 3  # bounds slow "trickle" bodies too
         async with self._global, self._slot(current).use(self._delay(delay)):
+            if before_request is not None:
+                await before_request()
             try:  # the deadline starts once the slots are ours: queueing is not timing out
                 async with asyncio.timeout(overall):
                     async with self._client.stream("GET", current, headers=headers) as resp:

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from policywatch import forkserver
 from policywatch.baseline import BaselineDoc
+from policywatch.bounds import ProcessBound, Ticket
 from policywatch.briefing import week_label
 from policywatch.classify import Lexicon
 from policywatch.config import FetchSettings, Source
@@ -63,8 +64,10 @@ class Extractor:
     """Runs process_page in worker processes (or in a thread when workers == 1).
 
     Workers fork from a forkserver that has already imported the extraction code, and are
-    started at once so their start-up overlaps discovery. `slot()` bounds the pages fetched but
-    not yet extracted, so memory does not grow with the number of pages.
+    started at once so their start-up overlaps discovery. `slot()` bounds the pages being
+    fetched or extracted per event loop; `bodies` bounds, across all the loops of the process,
+    the pages whose body is being received or waits for extraction, so memory grows with
+    neither the number of pages nor the number of sources (groups run in loops of their own).
     """
 
     def __init__(
@@ -76,6 +79,7 @@ class Extractor:
     ) -> None:
         self.workers = workers if workers > 0 else (os.cpu_count() or 1)
         self.ahead = 4 * self.workers + 16  # pages in flight (fetching or queued) per event loop
+        self.bodies = ProcessBound(self.ahead)  # bodies held, whichever loop holds them
         self._pool: ProcessPoolExecutor | None = None
         self._slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore]
         self._slots = weakref.WeakKeyDictionary()
@@ -319,22 +323,41 @@ async def _fetch_and_process(
 ) -> tuple[str, Link, PageResult]:
     """Fetch one page and extract it in a worker; errors become a failed PageResult."""
     guard = _guard(source)  # redirect hops of any page (even a configured one) are vetted
+    body = Ticket(run.extractor.bodies)  # taken when the host's turn comes: no polite wait
     async with run.extractor.slot():
         try:
-            response = await fetcher.get(link.url, guard=guard, delay=source.delay)
-        except PolicywatchError as exc:
-            return key, link, PageResult(link.url, error=str(exc))
-        job = PageJob(
-            url=link.url,
-            body=response.body,
-            charset=response.charset,
-            fallback_title=link.title,
-            source_region=source.region,
-            include=source.include,
-            exclude=source.exclude,
-            source_issuer=source.issuer,
+            return key, link, await _fetch_and_extract(fetcher, run, source, link, guard, body)
+        finally:
+            body.give_back()
+
+
+async def _fetch_and_extract(
+    fetcher: Fetcher,
+    run: IngestRun,
+    source: Source,
+    link: Link,
+    guard: Callable[[str], bool],
+    body: Ticket,
+) -> PageResult:
+    """The page fetched (its body's place taken just before the request) and extracted."""
+    try:
+        response = await fetcher.get(
+            link.url, guard=guard, delay=source.delay, before_request=body.take
         )
-        return key, link, await run.extractor.run(job)
+    except PolicywatchError as exc:
+        return PageResult(link.url, error=str(exc))
+    job = PageJob(
+        url=link.url,
+        body=response.body,
+        charset=response.charset,
+        fallback_title=link.title,
+        source_region=source.region,
+        include=source.include,
+        exclude=source.exclude,
+        source_issuer=source.issuer,
+    )
+    del response  # the job holds the body now; one copy of it while it waits
+    return await run.extractor.run(job)
 
 
 def _guard(source: Source) -> Callable[[str], bool]:
