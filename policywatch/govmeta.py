@@ -18,7 +18,7 @@ from lxml.html import HtmlElement
 
 from policywatch.dates import date_spans, find_dates
 from policywatch.pagelabels import LABELS, MAX_PIECES, body_pieces, labelled_values
-from policywatch.siteowner import BODY_NAME, PUBLIC_BODY, site_owner
+from policywatch.siteowner import BODY_NAME, PUBLIC_BODY
 
 # Labels of the policy-library info table; a table with this many of them is metadata.
 INFO_LABELS = ("索引号", "主题分类", "发文机关", "成文日期", "标题", "发文字号", "发布日期", "文号")
@@ -59,7 +59,6 @@ class GovMeta:
     copyright_years: frozenset[str] = frozenset()  # years of "© 2000-2027" notices
     paragraphs: tuple[str, ...] = ()  # the page's own paragraphs, main text or not
     kicker: str | None = None  # a series label set in the heading ("NIST AI 800-3 (Draft)")
-    owner: str | None = None  # the body owning the site, as the page names it (siteowner)
 
     def official_title(self, *fallbacks: str | None) -> str | None:
         """ArticleTitle, og:title or the info table's 标题, else the first fallback; without
@@ -190,7 +189,6 @@ def read_gov_meta(tree: HtmlElement) -> GovMeta:
         dateline=_tagged_date(tree) or _dateline(_own_pieces(tree)),
         copyright_years=_copyright_years(pieces),
         paragraphs=_own_paragraphs(tree),
-        owner=site_owner(tree, meta),
     )
 
 
