@@ -43,6 +43,7 @@ SETS = {
     "heldout3": ROOT / "bench" / "data" / "policy-heldout3",
     "heldout4": ROOT / "bench" / "data" / "policy-heldout4",
     "heldout5": ROOT / "bench" / "data" / "policy-heldout5",
+    "heldout6": ROOT / "bench" / "data" / "policy-heldout6",
 }
 # The labelled pages are dated up to 2027; they are read as of this day, so the guard that drops
 # implausible future dates (policywatch.discover.plausible_date) treats them as it would then.
