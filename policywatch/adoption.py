@@ -158,12 +158,14 @@ def same_instrument(final_title: str, draft_title: str) -> bool:
 
 # The two names of a departmental rule (规章制定程序条例 §7: 规章的名称一般称"规定"、"办法"):
 # a draft 办法 is often issued, by order, as a 规定 of the same name.
-_RULE_KIND = re.compile(r"(?:办法|规定)$")
+_RULE_KIND = re.compile(r"(?:暂行)?(?:办法|规定)$")
+_TRIAL = re.compile(r"(?:试行|暂行)$")  # 《…规定（试行）》: adopted for a trial period
 
 
 def _rule_stem(key: str | None) -> str | None:
-    """An instrument key without its 办法 / 规定 ending, which adoption may change."""
-    return _RULE_KIND.sub("规章", key) if key else None
+    """An instrument key without its 办法 / 规定 ending (暂行规定 too) or a trial mark (试行),
+    which adoption may change; a name that gains words (办法 -> 管理办法) is a rename."""
+    return _RULE_KIND.sub("规章", _TRIAL.sub("", key)) if key else None
 
 
 def _name_variants(title: str) -> list[frozenset[str]]:

@@ -71,7 +71,9 @@ class GovMeta:
             *fallbacks,
             self.heading,
         ):
-            if candidate and candidate.strip() and not _only_site_name(candidate.strip(), sites):
+            if not candidate or not candidate.strip() or _METADATA_LINE.match(candidate):
+                continue  # a "发布日期：… 浏览次数：…" line taken for the title by the extractor
+            if not _only_site_name(candidate.strip(), sites):
                 title = _without_kicker(strip_site_suffix(candidate, sites), self.kicker)
                 if not _column_title(title, candidate, self.columns):
                     return title
@@ -208,7 +210,7 @@ def _add_labels(info: dict[str, str], pieces: list[str]) -> None:
 def _heading(tree: HtmlElement) -> str | None:
     """The first <h1>; else the first element whose class or id names it a title (the
     div.detail-title or h3.news_title of CMS pages without an <h1>)."""
-    nodes = [*tree.iter("h1"), *tree.xpath(_TITLE_XPATH)]
+    nodes = [*tree.iter("h1"), *tree.xpath(_TITLE_XPATH), *tree.xpath(_SUBHEAD_XPATH)]
     texts = (" ".join(node.text_content().split()) for node in nodes)
     return next((t for t in texts if MIN_HEADING_CHARS <= len(t) <= MAX_HEADING_CHARS), None)
 
@@ -226,6 +228,16 @@ def _kicker(tree: HtmlElement) -> str | None:
     return next((t for t in texts if t), None)
 
 
+# A page without an <h1> or a title-classed element: its first h2/h3 outside the furniture.
+_SUBHEAD_XPATH = (
+    "(//body//*[self::h2 or self::h3][not(ancestor::a) and not(ancestor::li)"
+    " and not(ancestor::nav) and not(ancestor::header) and not(ancestor::footer)"
+    " and not(ancestor::aside)])[1]"
+)
+_METADATA_LINE = re.compile(
+    r"\s*(?:发布日期|发布时间|日期|来源|浏览次数|Published|Posted|Updated|Last updated)\s*[:：]",
+    re.I,
+)
 _TITLE_XPATH = (
     "//body//*[self::div or self::h2 or self::h3 or self::p or self::span]"
     "[contains(@class, 'title') or contains(@id, 'title')]"
@@ -274,6 +286,9 @@ _MORE_LABELS = {
     "funder": "published_by",
     "comments due by": "comment_period",
     "comments due": "comment_period",
+    "closing date": "comment_period",  # Ofcom: "Closing date for responses"
+    "closing date for responses": "comment_period",
+    "deadline for responses": "comment_period",
 }
 _PERIOD = re.compile(r"(?:feedback|comment|consultation) period\s*:?\s*(?P<dates>.*)", re.I)
 
@@ -564,7 +579,7 @@ def _spell(match: re.Match[str]) -> str:
 def document_number(gov: GovMeta, text: str) -> str | None:
     """The item's own number: the info table's 发文字号, else one under the title."""
     stated = gov.info.get("发文字号")
-    if stated:
+    if stated and any(c.isdigit() for c in stated):  # not 文号 "无" or "—"
         return normalise_number(stated) or " ".join(stated.split())
     if gov.number_line:
         return gov.number_line

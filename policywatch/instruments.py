@@ -125,6 +125,7 @@ _ZH_DEADLINE = re.compile(
     r"|(?:于|在)[^，。；]{0,24}(?:前|之前)[，,]?.{0,30}(?:提出|提交|反馈|发送).{0,6}(?:意见|建议)"
     r"|(?:于|在)[^，。；]{0,24}(?:前|之前)[，,]?.{0,12}(?:意见|建议).{0,24}(?:提出|提交|反馈|发送|报送)"
     r"|征求意见(?:的)?(?:时间|期限|期)|(?:意见)?反馈(?:的)?(?:时间|期限|日期)\s*[:：为]"
+    r"|(?:意见|建议)[^。]{0,40}(?:于|在)[^，。；]{0,30}(?:前|之前)(?:反馈|提交|报送|发送)"
 )
 _EN_DEADLINE = re.compile(
     r"\b(?:consultation|call for evidence|call for views)\b.{0,60}"
@@ -143,7 +144,13 @@ _NOT_DEADLINE = re.compile(
 )
 LEADING_DATE_CHARS = 16  # "11:59pm on " before the date: a line that opens with it
 # A deadline sentence cut off before its date (the date stands in the next element).
-_DANGLING = re.compile(r"(?:\b(?:at|on|by|before|until|from)|[:：]|截止时间为|截至)\s*$", re.I)
+_DANGLING = re.compile(
+    r"(?:\b(?:at|on|by|before|until|from)|[:：]|截止时间为|截至|征求意见(?:的)?(?:时间|期限))\s*$",
+    re.I,
+)
+# A sentence stating when a comment period opens, not when it closes.
+_PERIOD_START = re.compile(r"\b(?:begins|began|opens|opened|starts|started|commences)\b", re.I)
+_PERIOD_END = re.compile(r"\b(?:closes?|closed|ends?|ended|until|by|due|received)\b", re.I)
 # Between the two dates of a period: "4 March 2026 to 11:59pm on 29 April 2026", "… – …".
 _RANGE_JOIN = re.compile(r"\s*(?:(?:to|until|till|through)\b|[-–—~至])\s*(?:[\w:.]+\s+){0,2}", re.I)
 MAX_RANGE_GAP = 20
@@ -215,12 +222,14 @@ def consultation_deadline(
         pattern = _ZH_DEADLINE if has_cjk(sentence) else _EN_DEADLINE
         if not pattern.search(sentence) or _NOT_DEADLINE.search(sentence):
             continue
+        if _PERIOD_START.search(sentence) and not _PERIOD_END.search(sentence):
+            continue  # "The public comment period begins July 10": its start, not its end
         found = find_dates(sentence, published)
         if not found and _DANGLING.search(sentence):  # "This consultation closes at" + date line
             found = _leading_date(following, published)
-        if found:
+        if found and (published is None or found[-1] >= published):
             return found[-1]  # "from 10 November to 8 December": the end
-    return None
+    return None  # a date before publication closed an earlier consultation the page recalls
 
 
 def _leading_date(line: str, published: date | None) -> list[date]:

@@ -17,10 +17,12 @@ PUBLIC_BODY = re.compile(
     r"\b(?:Commission|Office|Institute|Agency|Ministry|Department|Authority|Administration"
     r"|Council|Board|Bureau|Directorate|Committee|Parliament)\b"
 )
-# Chinese names of ministries, commissions, bureaus ("中华人民共和国商务部" without the state).
-BODY_NAME = re.compile(r"[\u4e00-\u9fff]{2,20}(?:部|委员会|委|总局|局|署|办公室|院)")
+# Chinese names of ministries, commissions, bureaus, provincial departments (厅), as in
+# "中华人民共和国商务部" without the state.
+BODY_NAME = re.compile(r"[\u4e00-\u9fff]{2,20}(?:部|委员会|委|总局|局|厅|署|办公室|院)")
 _STATE = "中华人民共和国"
 _ACRONYM = re.compile(r"\s*\((?:[A-Z][A-Za-z]{1,7})\)$")
+_SITE_WORD = re.compile(r"\s+(?:website|web site|portal|homepage)$", re.I)
 _TITLE_SEPARATORS = re.compile(
     r"\s+[-|–—]\s+|\s*[_｜|]\s*|--|(?<=[\u4e00-\u9fff》）])-(?=[\u4e00-\u9fff])"
 )
@@ -64,6 +66,7 @@ def body_name(text: str) -> str | None:
     """text as a public body's name (the state prefix and a trailing acronym dropped), or
     None when it is not one."""
     name = _ACRONYM.sub("", " ".join(text.split())).strip(" .")
+    name = _SITE_WORD.sub("", name)  # "European Commission website"
     if not name:
         return None
     if not name.isascii():

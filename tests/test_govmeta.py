@@ -204,6 +204,27 @@ def test_a_disclosure_table_with_spaced_labels_is_read_and_its_number_kept_whole
     assert "索 引 号" not in article.text
 
 
+def test_a_number_label_saying_none_gives_no_number() -> None:
+    from policywatch.govmeta import GovMeta, document_number
+
+    assert document_number(GovMeta(info={"发文字号": "无"}), "") is None
+    assert document_number(GovMeta(info={"发文字号": "浙经信数字（2026）88号"}), "") == (
+        "浙经信数字〔2026〕88号"
+    )
+
+
+def test_a_metadata_line_is_no_title_and_a_lone_h3_heads_the_page() -> None:
+    body = (
+        '<ol class="breadcrumb"><li><a href="/">首页</a></li></ol>'
+        '<h3 class="text-center">关于国家标准《网络安全技术 训练数据安全要求》'
+        "征求意见稿征求意见的通知</h3>"
+        '<p class="text-muted">发布日期：2026-05-06　浏览次数：3178</p>'
+    )
+    html = page("<title>全国网络安全标准化技术委员会</title>", body)
+    title = extract_article(html, "https://www.tc260.org.cn/a").title
+    assert title == "关于国家标准《网络安全技术 训练数据安全要求》征求意见稿征求意见的通知"
+
+
 def test_info_table_with_header_cells_is_read() -> None:
     table = (
         "<table><tr><th>索引号</th><td>ZB0000000/2027-00213</td></tr>"

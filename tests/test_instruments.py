@@ -107,6 +107,17 @@ def test_stage(title: str, text: str, expected: str | None) -> None:
             date(2026, 12, 16),
         ),
         ("本规定自二〇二七年一月一日起施行。", None),
+        (
+            "如有意见或建议，请填写意见汇总处理表，于 2026 年 12 月 5 日 24:00 前反馈至秘书处。",
+            date(2026, 12, 5),
+        ),
+        ("一、征求意见时间\n2026年11月20日至2026年12月19日\n二、意见反馈方式", date(2026, 12, 19)),
+        (
+            "The public comment period begins November 20, 2026. Written comments must be "
+            "received by 5:00 p.m. on January 8, 2027.",
+            date(2027, 1, 8),
+        ),
+        ("Our earlier consultation, which closed on 20 October 2025, informed these rules.", None),
         ("This consultation closes at\nDetails of the event on 5 December 2026", None),
         ("本办法自2027年3月1日起施行。", None),
         ("The rules apply from 2 August 2027.", None),
@@ -502,3 +513,31 @@ def test_an_order_issued_under_the_full_name_links_to_the_draft_of_the_short_nam
     assert adopted_draft(order, [draft]) == draft
     other = DraftRef(order.url, order.title, "国家互联网信息办公室", None)
     assert adopted_draft(other, [draft]) is None
+
+
+@pytest.mark.parametrize(
+    ("final", "draft", "same"),
+    [
+        (
+            "工业和信息化部关于印发《工业领域人工智能应用安全管理规定（试行）》的通知",
+            "关于公开征求《工业领域人工智能应用安全管理办法（征求意见稿）》意见的通知",
+            True,
+        ),
+        (
+            "国家互联网信息办公室关于印发《智能体服务安全管理暂行规定》的通知",
+            "关于公开征求《智能体服务安全管理办法（征求意见稿）》意见的通知",
+            True,
+        ),
+        (
+            "关于印发《浙江省数据要素流通管理办法》的通知",
+            "关于公开征求《浙江省数据要素登记办法（征求意见稿）》意见的通知",
+            False,
+        ),
+    ],
+)
+def test_a_trial_mark_or_an_interim_rule_does_not_hide_the_adopted_draft(
+    final: str, draft: str, same: bool
+) -> None:
+    from policywatch.adoption import same_instrument
+
+    assert same_instrument(final, draft) is same

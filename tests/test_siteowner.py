@@ -31,6 +31,7 @@ def _owner(html: str) -> str | None:
     ("html", "owner"),
     [
         (_page('<meta name="SiteName" content="中华人民共和国商务部">'), "商务部"),
+        (_page('<meta name="SiteName" content="浙江省经济和信息化厅">'), "浙江省经济和信息化厅"),
         (_page("", title="关于发布指引的公告-中华人民共和国商务部"), "商务部"),
         (
             _page("", "<footer>版权所有：中华人民共和国科学技术部 京ICP备05022684号</footer>"),
@@ -87,6 +88,7 @@ def test_body_names_drop_the_state_and_the_acronym() -> None:
         body_name("Information Commissioner's Office (ICO)") == "Information Commissioner's Office"
     )
     assert body_name("Contact us") is None
+    assert body_name("European Commission website") == "European Commission"
 
 
 CONSULTATION = (
