@@ -23,6 +23,7 @@ from policywatch.config import Settings, Source, SourcesFile, load_sources, sett
 from policywatch.delivery import STALE_SENDING, Outbox, SendResult
 from policywatch.errors import ConfigError, MailError, PolicywatchError, RecipientsRefused
 from policywatch.glossary import Glossary, load_glossary
+from policywatch.memory import limit_malloc_arenas
 from policywatch.models import Briefing, SourceResult
 from policywatch.pipeline import Extractor, IngestRun, Window, ingest_sources
 from policywatch.settings import SmtpSettings, mask_url
@@ -90,6 +91,7 @@ def _baseline_origin(settings: Settings) -> str:
 
 def new_run(ctx: Context, window: Window | None = None) -> IngestRun:
     """Start the shared parts of an ingest run (the extraction process pool among them)."""
+    limit_malloc_arenas()  # before the groups' threads allocate (policywatch/memory.py)
     extractor = Extractor(ctx.settings.workers, ctx.lexicon, ctx.baseline, ctx.glossary)
     return IngestRun(
         ctx.store, extractor, ctx.sources.fetch, str(uuid.uuid4()), ctx.settings.timezone, window
