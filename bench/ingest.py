@@ -87,6 +87,7 @@ class Run:
     cpu_prefect: float = 0.0
     rss_tree_mb: float = 0.0
     rss_largest_mb: float = 0.0
+    rss_main_mb: float = 0.0
     parts: list[tuple[str, float]] = field(default_factory=list)  # start-up: seconds per part
     feeds: dict[int, int] = field(default_factory=dict)  # feed answers: HTTP status -> count
 
@@ -285,7 +286,7 @@ class TreeRss:
     CPU seconds each of them had used when last seen (workers exit before the root does)."""
 
     def __init__(self, pid: int, interval: float = 0.05) -> None:
-        self.pid, self.interval, self.peak = pid, interval, 0
+        self.pid, self.interval, self.peak, self.root_peak = pid, interval, 0, 0
         self.cpu: dict[int, float] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -304,7 +305,9 @@ class TreeRss:
             if tick % 5 == 0:  # scanning all of /proc for new children costs more than sampling
                 tree = _tree(self.pid)
             tick += 1
-            self.peak = max(self.peak, sum(_rss_kb(p) for p in tree))
+            sizes = {p: _rss_kb(p) for p in tree}
+            self.peak = max(self.peak, sum(sizes.values()))
+            self.root_peak = max(self.root_peak, sizes.get(self.pid, 0))
             for pid in tree:
                 self.cpu[pid] = max(self.cpu.get(pid, 0.0), cpu_seconds(pid))
 
@@ -395,7 +398,7 @@ def run_cli(
     run.cpu_children = sorted(rss.cpu.values(), reverse=True)
     if proc.returncode != 0:
         raise RuntimeError(f"policywatch {args} failed:\n{err.decode(errors='replace')[-3000:]}")
-    run.rss_tree_mb = rss.peak / 1024
+    run.rss_tree_mb, run.rss_main_mb = rss.peak / 1024, rss.root_peak / 1024
     after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     run.rss_largest_mb = (after if after > before else float("nan")) / 1024
     if parts:
@@ -571,7 +574,8 @@ def report(fig: Figures, parallel: int) -> list[tuple[str, float, float]]:
     )
     print(
         f"peak RSS: {fig.ingest.rss_tree_mb:.0f} MB policywatch process tree (sum of VmRSS, "
-        f"sampled); largest single process {fig.ingest.rss_largest_mb:.0f} MB (RUSAGE_CHILDREN)"
+        f"sampled); largest single process {fig.ingest.rss_largest_mb:.0f} MB (RUSAGE_CHILDREN); "
+        f"main process {fig.ingest.rss_main_mb:.0f} MB"
     )
     report_cpu(fig, k)
     mean = sum(fig.task_overhead_ms) / max(len(fig.task_overhead_ms), 1)

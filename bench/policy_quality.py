@@ -1,11 +1,11 @@
 """Measure policy-instrument extraction on the labelled pages in bench/data/policy/.
 
-Usage: python bench/policy_quality.py [--set tune|heldout|heldout2…heldout5|all] [--check]
+Usage: python bench/policy_quality.py [--set tune|heldout|heldout2…heldout6|all] [--check]
 [--quiet]
 
 Labelled sets: `bench/data/policy/` (tune: 67 pages; its hash-chosen half was the held-out
-of round 1, tuned on afterwards) and five held-out sets of 40 pages, each written by an author
-who did not see the code (`policy-heldout`, `policy-heldout2` … `policy-heldout5`); BENCHMARKS.md
+of round 1, tuned on afterwards) and six held-out sets of 40 pages, each written by an author
+who did not see the code (`policy-heldout`, `policy-heldout2` … `policy-heldout6`); BENCHMARKS.md
 has each one's first measurement, and which were tuned on afterwards. Every page goes through
 the real path: `extract_article` on the HTML, then a real SQLite store in publication order,
 one store per set (which links each final instrument to the draft it adopts). Figures per
