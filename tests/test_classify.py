@@ -7,7 +7,6 @@ import json
 import pickle
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -338,17 +337,6 @@ def test_classify_accepts_any_text(lexicon: Lexicon, title: str, text: str) -> N
     assert 0.0 <= got.score <= 1.0
     assert got.relevant == (got.score >= lexicon.threshold)
     assert set(got.topics) <= set(lexicon.topic_names)
-
-
-def test_classify_is_fast_on_5kb(lexicon: Lexicon) -> None:
-    zh = "为推动人工智能产业高质量发展，市政府印发行动方案，对企业租用算力给予补贴。" * 60
-    en = "The government said new rules on artificial intelligence would apply next year. " * 60
-    for text in (zh[:5000], en[:5000]):
-        start = time.perf_counter()
-        for _ in range(50):
-            classify("关于印发人工智能行动计划的通知", text, lexicon=lexicon)
-        per_call = (time.perf_counter() - start) / 50
-        assert per_call < 0.005  # target < 1 ms; generous here so a busy CI box does not flake
 
 
 # ---------------------------------------------------------------- quality on the held-out set
