@@ -22,6 +22,7 @@ from typing import Any
 from policywatch.errors import ConfigError
 from policywatch.models import Relevance
 from policywatch.topics import SCALARS, merge, read_topics
+from policywatch.trie import trie_regex
 
 Terms = tuple[tuple[str, float], ...]  # (term, weight)
 
@@ -32,7 +33,7 @@ _SEPARATORS = re.compile(r"[\s.\-]+")
 _SPACES = re.compile(r"\s+")
 _ASCII_RUN = re.compile(r"[ -`{-~]*[a-z][ -~]*")  # printable ASCII runs with a letter (lowercased)
 _NON_WORD = re.compile(r"\W")
-_END, _ANY = "<end>", "<any>"  # trie markers (longer than one character)
+_ANY_ENDING = r"[a-z0-9\-]*"  # the tail of an open-ended term ("regulat*")
 
 
 # ---------------------------------------------------------------- term matching
@@ -79,31 +80,6 @@ def _variants(term: str) -> list[str]:
         glue = ("",) if i == 0 else (" ", "-")
         spellings = [s + g + f for s in spellings for g in glue for f in forms]
     return spellings
-
-
-def _trie(spellings: Iterable[tuple[str, bool]]) -> str:
-    """Regex alternation shaped as a trie (one branch per next character: fast in `re`).
-
-    Each spelling is (literal, open_ended); open-ended ones accept any word ending. Longer
-    continuations are tried before a shorter term ends, so the longest term wins.
-    """
-    root: dict[str, Any] = {}
-    for literal, open_ended in spellings:
-        node = root
-        for char in literal:
-            node = node.setdefault(char, {})
-        node[_ANY if open_ended else _END] = True
-    return _trie_node(root)
-
-
-def _trie_node(node: dict[str, Any]) -> str:
-    alts = [re.escape(c) + _trie_node(child) for c, child in sorted(node.items()) if len(c) == 1]
-    if _ANY in node:
-        alts.append(r"[a-z0-9\-]*")
-    if not alts:
-        return ""
-    body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
-    return f"(?:{body})?" if _END in node else body
 
 
 @dataclass(frozen=True, eq=False)
@@ -198,6 +174,14 @@ def _by_first_key(terms: Mapping[str, object]) -> dict[str, list[tuple[int, str]
     return found
 
 
+def _trie(spellings: Iterable[tuple[str, bool]]) -> str:
+    """English spellings (literal, open_ended) as one trie regex; open-ended ones accept any
+    word ending."""
+    return trie_regex(
+        (literal, _ANY_ENDING if open_ended else "") for literal, open_ended in spellings
+    )
+
+
 def _build_index(groups: Sequence[Mapping[str, tuple[str, float]]]) -> _Index:
     """Index groups of {term: (label, weight)}. A match counts, in every group, as the longest
     of that group's terms it contains, as if each group were matched on its own."""
@@ -223,7 +207,7 @@ def _build_index(groups: Sequence[Mapping[str, tuple[str, float]]]) -> _Index:
     english = [(v, t.endswith("*")) for t in all_terms if not _is_cjk(t) for v in _variants(t)]
     return _Index(
         re.compile(rf"(?<![a-z0-9])(?:{_trie(english)})(?:e?s)?(?![a-z0-9])") if english else None,
-        re.compile(_trie((k, False) for k in literal)) if literal else None,
+        re.compile(trie_regex((k, "") for k in literal)) if literal else None,
         {k: tuple(v) for k, v in by_key.items()},
         tuple((k, tuple(v)) for k, v in sorted(prefixes.items(), key=lambda kv: -len(kv[0]))),
         literal,

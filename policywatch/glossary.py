@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from policywatch.config import describe_error, read_yaml
 from policywatch.errors import ConfigError
+from policywatch.trie import trie_regex
 
 VARIABLE = "POLICYWATCH_GLOSSARY"
 BUILT_IN = ("glossary.yaml", "glossary-terms.yaml")
@@ -156,41 +157,18 @@ def _alternation(forms: list[str]) -> LazyPattern | None:
     """Chinese forms as substrings, longest first (no word boundaries in Chinese)."""
     if not forms:
         return None
-    ends = {f: "(?!门)" if f.endswith("部") else "" for f in forms}
-    return LazyPattern(f"({_trie(ends)})")  # 教育部门 ("education departments") is not 教育部
+    ends = [(f, "(?!门)" if f.endswith("部") else "") for f in forms]
+    return LazyPattern(f"({trie_regex(ends, _char)})")  # 教育部门 (departments) is not 教育部
 
 
 def _english(forms: list[str], flags: int) -> LazyPattern | None:
     """Whole-word English forms, spaces matching any whitespace, an optional plural -s."""
     if not forms:
         return None
-    ends = dict.fromkeys({_fold(f) if flags else f for f in forms}, "")
-    return LazyPattern(rf"(?<![\w-])({_trie(ends)})(?:e?s)?(?![\w-])", flags)
+    ends = [(f, "") for f in {_fold(f) if flags else f for f in forms}]
+    return LazyPattern(rf"(?<![\w-])({trie_regex(ends, _char)})(?:e?s)?(?![\w-])", flags)
 
 
-_END = ""  # the trie node key of a form ending there (every other key is one character)
-
-
-def _trie(forms: dict[str, str]) -> str:
-    """The forms as one regex shaped as a trie, each form's end followed by its condition:
-    one branch per next character, so `re` does not try 2,000 alternatives at every position
-    (19 ms a page before, issue 17). Longer forms are tried first, as in a longest-first
-    alternation."""
-    root: dict[str, Any] = {}
-    for form, condition in forms.items():
-        node = root
-        for char in form:
-            node = node.setdefault(char, {})
-        node[_END] = condition
-    return _trie_node(root)
-
-
-def _trie_node(node: dict[str, Any]) -> str:
-    alts = [
-        (r"\s+" if char == " " else re.escape(char)) + _trie_node(child)
-        for char, child in sorted(node.items())
-        if char != _END
-    ]
-    if _END in node:
-        alts.append(node[_END])  # after every continuation: the longest form wins
-    return alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+def _char(char: str) -> str:
+    """A form's character in the regex: a space matches any whitespace."""
+    return r"\s+" if char == " " else re.escape(char)

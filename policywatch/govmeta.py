@@ -18,7 +18,7 @@ from lxml.html import HtmlElement
 
 from policywatch.dates import date_spans, find_dates
 from policywatch.pagelabels import LABELS, MAX_PIECES, body_pieces, labelled_values
-from policywatch.siteowner import BODY_NAME, PUBLIC_BODY
+from policywatch.siteowner import PUBLIC_BODY, body_name
 
 # Labels of the policy-library info table; a table with this many of them is metadata.
 INFO_LABELS = ("索引号", "主题分类", "发文机关", "成文日期", "标题", "发文字号", "发布日期", "文号")
@@ -118,11 +118,8 @@ class GovMeta:
     def ministry(self) -> str | None:
         """The body the site belongs to, from its name ("中华人民共和国工业和信息化部" ->
         "工业和信息化部"); None when the site is not named after a body ("中国网信网")."""
-        for name in self.site_names():
-            body = name.removeprefix("中华人民共和国")
-            if BODY_NAME.fullmatch(body):
-                return body
-        return None
+        chinese = (name for name in self.site_names() if not name.isascii())
+        return next((body for name in chinese if (body := body_name(name))), None)
 
 
 # Publication-date meta tags of CMSs and the Dublin Core (Commission, NIST, news sites).
@@ -360,6 +357,7 @@ def _period_value(following: list[str]) -> str:
 
 _ORG_SUFFIX = r"(?:部|委|局|厅|办|室|处|院|会|中心|政府|署|司|组|银行)"
 _SIGNER = re.compile(r"[\u4e00-\u9fff（）]{3,30}" + _ORG_SUFFIX)
+_SHORT_BODY = re.compile(r"[\u4e00-\u9fff（）]{2,30}" + _ORG_SUFFIX)  # 科技部 too
 _WRITTEN_ON = re.compile(r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日")
 
 
@@ -528,12 +526,14 @@ def _is_site_segment(segment: str, site_names: tuple[str, ...]) -> bool:
 
 
 # GB/T 9704 document numbers, whatever bracket the page used: 工信部科〔2026〕215号.
-_ZH_NUMBER = re.compile(
-    r"([\u4e00-\u9fa5]{1,12}?)\s*[〔\[【（(［]\s*(\d{4})\s*[〕\]】）)］]\s*第?\s*0*(\d{1,5})\s*号"
+# A GB/T 9704 number: issuer prefix, year in any bracket, sequence. In running text the
+# prefix is kept short; a value that is only a number keeps its whole prefix.
+_ZH_NUMBER_FORM = (
+    r"([\u4e00-\u9fa5]{{1,{}}}?)\s*[〔\[【（(［]\s*(\d{{4}})\s*[〕\]】）)］]"
+    r"\s*第?\s*0*(\d{{1,5}})\s*号"
 )
-_ZH_NUMBER_WHOLE = re.compile(
-    r"([\u4e00-\u9fa5]{1,30}?)\s*[〔\[【（(［]\s*(\d{4})\s*[〕\]】）)］]\s*第?\s*0*(\d{1,5})\s*号"
-)
+_ZH_NUMBER = re.compile(_ZH_NUMBER_FORM.format(12))
+_ZH_NUMBER_WHOLE = re.compile(_ZH_NUMBER_FORM.format(30))
 _ZH_ORDER = re.compile(r"([\u4e00-\u9fa5]{2,20}令)\s*第\s*0*(\d{1,5})\s*号")
 _ZH_NOTICE = re.compile(r"([\u4e00-\u9fa5]{0,20}公告)\s*(\d{4})\s*年\s*第\s*0*(\d{1,5})\s*号")
 # Other instruments' identifiers cited in a text (EU, UK, US conventions).
@@ -602,7 +602,12 @@ def issuer(gov: GovMeta, text: str) -> str | None:
     match = _PUBLISHED_BY.search(text[:2000])
     if match:
         return match.group(1).strip(" ,")
-    return gov.signature or _own_order_body(gov) or _acting_body(text) or _title_opener(gov)
+    return (
+        gov.signature
+        or _own_order_body(gov)
+        or _acting_body(text)
+        or _title_body(gov, _SHORT_BODY)  # "科技部关于发布…": short names too
+    )
 
 
 # A press office or news centre as the source: a news release or Q&A (答记者问), not an act.
@@ -684,19 +689,11 @@ def _abbreviates(short: str, full: str | None) -> bool:
     return all(char in rest for char in short)
 
 
-def _title_body(gov: GovMeta) -> str | None:
-    """The body opening the official title ("中国人民银行关于印发…的通知"), or None."""
+def _title_body(gov: GovMeta, body: re.Pattern[str] = _SIGNER) -> str | None:
+    """The body opening the official title ("中国人民银行关于印发…的通知"), or None; `body`
+    is the form a body's name must have (_SHORT_BODY admits 科技部)."""
     match = _TITLE_BODY.match(gov.official_title() or "")
-    return match.group(1) if match and _SIGNER.fullmatch(match.group(1)) else None
-
-
-_SHORT_BODY = re.compile(r"[\u4e00-\u9fff（）]{2,30}" + _ORG_SUFFIX)
-
-
-def _title_opener(gov: GovMeta) -> str | None:
-    """The body opening the official title, short names included ("科技部关于发布…")."""
-    match = _TITLE_BODY.match(gov.official_title() or "")
-    return match.group(1) if match and _SHORT_BODY.fullmatch(match.group(1)) else None
+    return match.group(1) if match and body.fullmatch(match.group(1)) else None
 
 
 def _order_body(number: str | None) -> str | None:

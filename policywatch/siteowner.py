@@ -43,8 +43,9 @@ MAX_ENGLISH_WORDS = 9
 
 def site_owner(tree: HtmlElement, meta: dict[str, str]) -> str | None:
     """The body the page names as its site's owner, or None (a portal, a news site)."""
+    furniture = tree.xpath(_FURNITURE_XPATH)  # one pass over the tree, read twice
     title_tails = _title_tails(tree)
-    holders = _holders(tree)
+    holders = _holders(furniture or [tree])
     candidates = [
         *(
             part
@@ -53,7 +54,7 @@ def site_owner(tree: HtmlElement, meta: dict[str, str]) -> str | None:
         ),
         *title_tails,
         *holders,
-        *_furniture_names(tree),
+        *_furniture_names(furniture),
     ]
     for candidate in candidates:
         if name := body_name(candidate):
@@ -86,19 +87,19 @@ def _title_tails(tree: HtmlElement) -> list[str]:
     return [part for part in _TITLE_SEPARATORS.split(titles[0])[1:] if part]
 
 
-def _holders(tree: HtmlElement) -> list[str]:
-    """The holders named by copyright and 主办单位 lines."""
+def _holders(nodes: list[HtmlElement]) -> list[str]:
+    """The holders named by copyright and 主办单位 lines of the nodes."""
     found = []
-    for node in tree.xpath(_FURNITURE_XPATH) or [tree]:
+    for node in nodes:
         for match in _HOLDER.finditer(" ".join(node.text_content().split())):
             found.append((match["zh"] or match["en"] or "").strip())
     return [name for name in found if name]
 
 
-def _furniture_names(tree: HtmlElement) -> list[str]:
+def _furniture_names(furniture: list[HtmlElement]) -> list[str]:
     """Short segments of the header and footer texts, where a site names its owner."""
     segments = []
-    for node in tree.xpath(_FURNITURE_XPATH):
+    for node in furniture:
         for piece in node.xpath(_OWN_TEXT):  # in reading order: the logo's name comes first
             segments.extend(_SEGMENTS.split(str(piece)))
     return segments
