@@ -158,19 +158,32 @@ def same_instrument(final_title: str, draft_title: str) -> bool:
 
 # The two names of a departmental rule (规章制定程序条例 §7: 规章的名称一般称"规定"、"办法"):
 # a draft 办法 is often issued, by order, as a 规定 of the same name.
-_RULE_KIND = re.compile(r"(?:暂行)?(?:办法|规定)$")
+# A rule often gains 管理 on adoption (流通办法 -> 流通管理办法): the same name.
+_RULE_KIND = re.compile(r"(?:管理)?(?:暂行)?(?:办法|规定)$")
 _TRIAL = re.compile(r"(?:试行|暂行)$")  # 《…规定（试行）》: adopted for a trial period
 
 
 def _rule_stem(key: str | None) -> str | None:
     """An instrument key without its 办法 / 规定 ending (暂行规定 too) or a trial mark (试行),
-    which adoption may change; a name that gains words (办法 -> 管理办法) is a rename."""
+    which adoption may change, nor the 管理 a rule's name gains (办法 -> 管理办法); a name
+    that gains other words (标识办法 -> 标识规则) is a rename."""
     return _RULE_KIND.sub("规章", _TRIAL.sub("", key)) if key else None
 
 
+# The formal opening of an EU act's title, before its name: "Commission Implementing
+# Regulation (EU) 2026/2210 of 18 November 2026 laying down …".
+_EU_ACT_OPENING = re.compile(
+    r"^(?:Commission\s+)?(?:Implementing\s+|Delegated\s+)?(?:Regulation|Directive|Decision)"
+    r"\s+\(EU\)\s+\d{4}/\d+\s+of\s+\d{1,2}\s+\w+\s+\d{4}\s+"
+    r"(?:laying down|on|amending|supplementing|establishing|specifying)?\s*",
+    re.I,
+)
+
+
 def _name_variants(title: str) -> list[frozenset[str]]:
-    """The content words of the whole title and of each part around a colon or dash."""
-    parts = [title, *_NAME_PARTS.split(title)]
+    """The content words of the whole title, of each part around a colon or dash, and of an
+    EU act's name after its formal opening."""
+    parts = [title, *_NAME_PARTS.split(title), _EU_ACT_OPENING.sub("", title)]
     return [words for part in parts if (words := _content_words(part))]
 
 

@@ -11,7 +11,7 @@ from lxml.html import HtmlElement
 from trafilatura.settings import Document, use_config
 from trafilatura.utils import load_html
 
-from policywatch import instruments
+from policywatch import identifiers, instruments
 from policywatch.adoption import instrument_key
 from policywatch.discover import plausible_date
 from policywatch.errors import ExtractError
@@ -59,8 +59,9 @@ def extract_article(html: str, url: str, fallback_title: str | None = None) -> A
         raise ExtractError(url, f"main text too short ({len(text)} characters)")
     title = _title(gov.official_title(doc.title), fallback_title, text)
     published = _date(gov.published()) or _date(gov.fallback_published(doc.date))
-    ids = _identifiers(gov, text)
+    ids = _identifiers(gov, text, instruments.about_an_instrument(title))
     instrument = _instrument(title, text, published, gov, ids["issuer"])
+    ids = _with_own_identifier(ids, instrument, (title, doc.title), gov, text)
     return Article(
         url=url,
         title=title,
@@ -74,14 +75,34 @@ def extract_article(html: str, url: str, fallback_title: str | None = None) -> A
     )
 
 
-def _identifiers(gov: GovMeta, text: str) -> dict[str, Any]:
-    """Document number, issuer and cited instruments (policywatch.govmeta)."""
+def _identifiers(gov: GovMeta, text: str, commentary: bool) -> dict[str, Any]:
+    """Document number, issuer and cited instruments (policywatch.govmeta); an
+    interpretation or analysis of an instrument issues nothing, so it has no issuer."""
     number = document_number(gov, text)
     return {
         "document_number": number,
-        "issuer": issuer(gov, text),
+        "issuer": None if commentary else issuer(gov, text),
         "cites": cited_identifiers(text, number),
     }
+
+
+def _with_own_identifier(
+    ids: dict[str, Any],
+    instrument: dict[str, Any],
+    titles: tuple[str | None, ...],
+    gov: GovMeta,
+    text: str,
+) -> dict[str, Any]:
+    """An English draft or final without a Chinese number: the identifier it gives itself
+    (Executive Order 14362, Implementing Regulation (EU) 2026/2210, a docket; see
+    policywatch.identifiers). Read only for instruments: news cites identifiers too."""
+    if ids["document_number"] or not instrument["stage"] or instruments.has_cjk(titles[0] or ""):
+        return ids
+    names = (gov.kicker, gov.meta.get("wt.z_doctitle"), gov.meta.get("citation_title"), *titles)
+    own = identifiers.own_identifier(names, text)
+    if own is None:
+        return ids
+    return {**ids, "document_number": own, "cites": cited_identifiers(text, own)}
 
 
 def _with_site_owner(

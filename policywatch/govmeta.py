@@ -16,6 +16,7 @@ from datetime import date
 
 from lxml.html import HtmlElement
 
+from policywatch import identifiers
 from policywatch.dates import date_spans, find_dates
 from policywatch.pagelabels import LABELS, MAX_PIECES, body_pieces, labelled_values
 from policywatch.siteowner import PUBLIC_BODY, body_name
@@ -68,6 +69,7 @@ class GovMeta:
             self.meta.get("articletitle"),
             self.info.get("标题"),
             self.meta.get("og:title"),
+            self.meta.get("wt.z_doctitle"),  # EUR-Lex: the act's full title
             *fallbacks,
             self.heading,
         ):
@@ -215,7 +217,7 @@ def _heading(tree: HtmlElement) -> str | None:
 # A label set apart inside the heading: CSRC's span.pub-series, CMS kickers and eyebrows.
 _KICKER_XPATH = (
     "//h1//*[contains(@class, 'series') or contains(@class, 'kicker')"
-    " or contains(@class, 'eyebrow')]"
+    " or contains(@class, 'eyebrow')] | //h1/small"  # <h1><small>NIST AI 100-7 …</small><br>…
 )
 
 
@@ -536,19 +538,6 @@ _ZH_NUMBER = re.compile(_ZH_NUMBER_FORM.format(12))
 _ZH_NUMBER_WHOLE = re.compile(_ZH_NUMBER_FORM.format(30))
 _ZH_ORDER = re.compile(r"([\u4e00-\u9fa5]{2,20}令)\s*第\s*0*(\d{1,5})\s*号")
 _ZH_NOTICE = re.compile(r"([\u4e00-\u9fa5]{0,20}公告)\s*(\d{4})\s*年\s*第\s*0*(\d{1,5})\s*号")
-# Other instruments' identifiers cited in a text (EU, UK, US conventions).
-_CITED = (
-    re.compile(
-        r"(?<![A-Za-z])(?:Implementing |Delegated )?(?:Regulation|Directive|Decision)"
-        r" \(EU\) \d{4}/\d+"
-    ),
-    re.compile(r"(?<![A-Za-z])(?:COM|C|SWD)\(\d{4}\) ?\d+ final\b"),
-    re.compile(r"(?<![A-Za-z])Executive Order (?:No\. )?1\d{4}\b"),
-    re.compile(r"(?<![A-Za-z])SI \d{4}/\d+\b"),
-    re.compile(
-        r"(?<![A-Za-z])[A-Z]{2,8}-\d{4}-\d{4}\b"
-    ),  # Federal Register dockets: NIST-2024-0001
-)
 NUMBER_HEAD_CHARS = 400  # an own number stands under the title, before the salutation
 _ISSUER_SUFFIX = re.compile(r"(门户网站|网站|官网|官方网站)$")
 _PUBLISHED_BY = re.compile(
@@ -693,7 +682,18 @@ def _title_body(gov: GovMeta, body: re.Pattern[str] = _SIGNER) -> str | None:
     """The body opening the official title ("中国人民银行关于印发…的通知"), or None; `body`
     is the form a body's name must have (_SHORT_BODY admits 科技部)."""
     match = _TITLE_BODY.match(gov.official_title() or "")
-    return match.group(1) if match and body.fullmatch(match.group(1)) else None
+    if not match or not body.fullmatch(match.group(1)):
+        return None
+    return _in_full(match.group(1), gov)
+
+
+def _in_full(name: str, gov: GovMeta) -> str:
+    """A province's or city's own short self-reference (省工业和信息化厅 in a 江苏 title) in
+    the full form the signature or the site's name gives (江苏省工业和信息化厅)."""
+    if not name.startswith(("省", "市")):
+        return name
+    fuller = (n for n in (gov.signature, *gov.site_names()) if n and n.endswith(name))
+    return next((n for n in fuller if len(n) > len(name)), name)
 
 
 def _order_body(number: str | None) -> str | None:
@@ -742,8 +742,7 @@ def cited_identifiers(text: str, own: str | None = None) -> tuple[str, ...]:
     for pattern in (_ZH_NUMBER, _ZH_ORDER, _ZH_NOTICE):
         for m in pattern.finditer(text):
             found.setdefault(_spell(m), m.start())
-    for pattern in _CITED:
-        for m in pattern.finditer(text):
-            found.setdefault(" ".join(m.group(0).split()), m.start())
+    for identifier, start in identifiers.cited(text):  # EU, UK, US conventions
+        found.setdefault(identifier, start)
     found.pop(own or "", None)
     return tuple(sorted(found, key=found.__getitem__))

@@ -45,7 +45,7 @@ _DRAFT_TITLE = _either(
 # Text that invites comments on the page's own draft (read after the title rules).
 _DRAFT_TEXT = _either(
     r"现(?:向社会)?公开征求意见|意见反馈截止|征求意见稿",
-    r"\bwe are consulting on\b|\bseeking (?:views|evidence)\b",
+    r"\bwe are consulting on\b|\bseek(?:s|ing) (?:public )?(?:views|evidence|comments?|input)\b",
     r"\bgive feedback on this draft\b|\binvites? (?:comments|feedback|views|responses)\b",
     r"\bACTION:\s*Proposed rule\b|\bcomments must be received\b",
     r"\bthis (?:consultation|call for (?:evidence|views|input)) closes\b",
@@ -56,6 +56,13 @@ _DRAFT_TEXT = _either(
 _INSTRUMENT_TITLE = _either(
     r"\b(?:guidance|guidelines|standards|code of practice|framework|regulations?|rules"
     r"|strategy|action plan|profile|policy|directive|memorandum)\b",
+)
+# Published guidance introducing itself ("About this guidance", "This guidance is for …");
+# read after the draft rules, as a draft says "this draft guidance" or invites comments.
+_OWN_GUIDANCE = _either(
+    r"^About this (?:guidance|code of practice)\b",
+    r"\bThis (?:guidance|code of practice) (?:is for|explains|sets out|applies to)\b",
+    flags=re.M,
 )
 # Pages about an instrument rather than the instrument: interpretation and analysis.
 _ANALYSIS_TITLE = _either(
@@ -78,10 +85,11 @@ _FINAL_TITLE = _either(
     r"^[\u4e00-\u9fa5、]{2,40}关于.{2,80}的(?:意见|决定|办法|规定|方案|批复|指导意见)$",
 )
 _FINAL_TEXT = _either(
-    r"现予(?:公布|印发|发布)|现将《[^》]{2,80}》(?:印发|公布|发布)",
+    r"现予?(?:公布|印发|发布)|现将《[^》]{2,80}》(?:印发|公布|发布)|自(?:公布|印发|发布)之日起(?:施行|实施)",
     r"(?:经|已经).{0,20}(?:会议|审议)(?:审议)?通过",
     r"自\s*\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*起\s*(?:施行|实施)",
     r"\bhas (?:today )?adopted\b|\bwas published in the Official Journal\b",
+    r"\b(?:were|was) (?:formally )?adopted by (?:the |a )?(?:Commission|Communication|Decision)\b",
     r"\b(?:enters?|comes?) into force\b|\bhereby (?:ordered|issued)\b",
     r"\bfinali[sz]es the draft\b|\bACTION:\s*Final rule\b",
     r"\bthe final (?:version|profile|guidance|guidelines|publication|report|rule)\b",
@@ -173,7 +181,7 @@ def stage(
     head = text[:HEAD_CHARS]
     if declared == REPORT or _REPORT.search(head[:1500]) or _AUTHORS_VIEWS.search(head):
         return None
-    if _ANALYSIS_TITLE.search(title):
+    if about_an_instrument(title):
         return None
     if declared in (DRAFT, FINAL):
         return declared
@@ -185,7 +193,15 @@ def stage(
         return FINAL
     if _DRAFT_TEXT.search(head[:3000]):
         return DRAFT
+    if _OWN_GUIDANCE.search(head[:1500]):
+        return FINAL
     return FINAL if issuer and _INSTRUMENT_TITLE.search(title) else None
+
+
+def about_an_instrument(title: str) -> bool:
+    """True for a page about an instrument, not the instrument: an interpretation (解读,
+    答记者问), analysis or commentary. It issues nothing, so it has no issuer."""
+    return _ANALYSIS_TITLE.search(title) is not None
 
 
 def declared_stage(status: str | None, comment_period: str | None, byline: str = "") -> str | None:

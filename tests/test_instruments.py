@@ -198,14 +198,14 @@ def test_final_links_the_draft_it_adopts_in_either_order(store: Store, order: st
     assert rows[draft.url]["stage"] == "draft" and rows[final.url]["stage"] == "final"
 
 
-RENAMED_TITLE = "关于印发《人工智能生成合成内容标识管理规定》的通知"
+RENAMED_TITLE = "关于印发《人工智能生成合成内容标识规则》的通知"
 
 
 def renamed_final(url: str, evidence: str) -> Candidate:
     """A final whose name changed on adoption, with or without text saying it was consulted on."""
     html = zh_page(
         RENAMED_TITLE,
-        f"<p>{evidence}现将《人工智能生成合成内容标识管理规定》印发给你们，请认真贯彻执行。</p>",
+        f"<p>{evidence}现将《人工智能生成合成内容标识规则》印发给你们，请认真贯彻执行。</p>",
         pubdate="2026-12-01 09:00:00",
     )
     return candidate(url, html, "2026-W49")
