@@ -11,9 +11,12 @@ ministry (ContentSource "科技司"). See shared POLICY-CONVENTIONS.md.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import chain
 
+from lxml import etree
 from lxml.html import HtmlElement
 
 from policywatch import identifiers
@@ -56,7 +59,8 @@ class GovMeta:
     heading: str | None = None  # the first <h1>, else the first element classed as a title
     signature: str | None = None  # the body signing the notice above its date (GB/T 9704)
     columns: frozenset[str] = frozenset()  # short link texts: the site's column names
-    dateline: str | None = None  # a date standing alone under the title ("2027-03-19 21:36")
+    tree: HtmlElement | None = field(default=None, compare=False, repr=False)  # read lazily
+    own_pieces: tuple[str, ...] = ()  # text pieces outside lists, asides, header and footer
     copyright_years: frozenset[str] = frozenset()  # years of "© 2000-2027" notices
     paragraphs: tuple[str, ...] = ()  # the page's own paragraphs, main text or not
     kicker: str | None = None  # a series label set in the heading ("NIST AI 800-3 (Draft)")
@@ -102,10 +106,17 @@ class GovMeta:
         """The dateline under the title, else the extractor's date unless it is a copyright
         year read as 1 January ("© 2000-2027" -> 2000-01-01): the extractor guesses, and
         its guess is often a related link's date."""
-        stated = _iso_day(self.dateline or "") or self.period_start()
+        stated = _iso_day(self.dateline() or "") or self.period_start()
         if stated or not extracted or _copyright_day(extracted, self.copyright_years):
             return stated
         return extracted
+
+    def dateline(self) -> str | None:
+        """A date standing alone under the title ("2027-03-19 21:36"), or the element classed
+        as the page's date; read only when no meta or label states the date (the extractor
+        works on a copy of the tree, so it is still whole)."""
+        tagged = _tagged_date(self.tree) if self.tree is not None else None
+        return tagged or _dateline(list(self.own_pieces))
 
     def period_start(self) -> str | None:
         """The opening day of a stated comment period "start - end" (a Have your say page
@@ -178,7 +189,7 @@ def read_gov_meta(tree: HtmlElement) -> GovMeta:
     info = _take_info_table(tree)
     pieces = body_pieces(tree)
     _add_labels(info, pieces)
-    own_text = _own_text_pieces(tree)
+    own, own_text = _own_texts(tree)
     return GovMeta(
         meta,
         info,
@@ -187,7 +198,8 @@ def read_gov_meta(tree: HtmlElement) -> GovMeta:
         kicker=_kicker(tree),
         signature=_signature(pieces),
         columns=_column_names(tree),
-        dateline=_tagged_date(tree) or _dateline(_own_pieces(tree)),
+        tree=tree,
+        own_pieces=tuple(own),
         copyright_years=_copyright_years(pieces),
         paragraphs=_own_paragraphs(tree),
     )
@@ -209,12 +221,17 @@ def _add_labels(info: dict[str, str], pieces: list[str]) -> None:
 def _heading(tree: HtmlElement) -> str | None:
     """The first <h1>; else the first element whose class or id names it a title (the
     div.detail-title or h3.news_title of CMS pages without an <h1>)."""
-    nodes = [*tree.iter("h1"), *tree.xpath(_TITLE_XPATH), *tree.xpath(_SUBHEAD_XPATH)]
+    nodes = chain(tree.iter("h1"), _lazy(tree, _TITLE_XPATH), _lazy(tree, _SUBHEAD_XPATH))
     texts = (" ".join(node.text_content().split()) for node in nodes)
     return next((t for t in texts if MIN_HEADING_CHARS <= len(t) <= MAX_HEADING_CHARS), None)
 
 
 # A label set apart inside the heading: CSRC's span.pub-series, CMS kickers and eyebrows.
+def _lazy(tree: HtmlElement, xpath: str) -> Iterator[HtmlElement]:
+    """The nodes of an XPath, evaluated only when asked for (most pages have an <h1>)."""
+    yield from tree.xpath(xpath)
+
+
 _KICKER_XPATH = (
     "//h1//*[contains(@class, 'series') or contains(@class, 'kicker')"
     " or contains(@class, 'eyebrow')] | //h1/small"  # <h1><small>NIST AI 100-7 …</small><br>…
@@ -402,9 +419,10 @@ _NOT_OWN = (
     " or ancestor::nav"
 )
 _OWN_TEXT = f"//body//text()[not(ancestor::script) and not(ancestor::style) and not({_NOT_OWN})]"
+_OWN_TEXT_NODES = etree.XPath(_OWN_TEXT)
 _LOWER_ID = "translate(@id, 'TIMEDA', 'timeda')"  # #articleTime, #pubDate
 _DATED_XPATH = (
-    f"//body//*[contains({_LOWER_ID}, 'time') or contains({_LOWER_ID}, 'date')"
+    f"//body//*[@id or @class][contains({_LOWER_ID}, 'time') or contains({_LOWER_ID}, 'date')"
     " or contains(@class, 'time') or contains(@class, 'date')]"
     f"[not({_NOT_OWN}) and not(ancestor-or-self::a)]"
 )
@@ -414,18 +432,18 @@ _DATE_LABEL = re.compile(r"^(?:[^\d:：]{0,10}[:：]|Published|Posted|Issued)?\s
 _NOT_PUBLISHED = re.compile(r"updated?|更新|修改|星期|周[一二三四五六日]|closes?|截止", re.I)
 
 
-def _own_pieces(tree: HtmlElement) -> list[str]:
-    """The body's text pieces outside related-link lists, asides, headers and footers."""
-    pieces = (" ".join(str(n).split()) for n in tree.xpath(_OWN_TEXT)[:MAX_PIECES])
-    return [p for p in pieces if p]
-
-
-def _own_text_pieces(tree: HtmlElement) -> list[str]:
-    """Own pieces less the text right after a link: "<a>…方案</a>（京政办发〔2023〕12号）"
-    gives the linked document's number, not the page's."""
-    nodes = tree.xpath(_OWN_TEXT)[:MAX_PIECES]
-    texts = (" ".join(str(n).split()) for n in nodes if not _after_link(n))
-    return [t for t in texts if t]
+def _own_texts(tree: HtmlElement) -> tuple[list[str], list[str]]:
+    """The body's text pieces outside related-link lists, asides, headers and footers; and
+    those less the text right after a link ("<a>…方案</a>（京政办发〔2023〕12号）" gives the
+    linked document's number, not the page's). One pass over the tree for both."""
+    own: list[str] = []
+    unlinked: list[str] = []
+    for node in _OWN_TEXT_NODES(tree)[:MAX_PIECES]:
+        if text := " ".join(str(node).split()):
+            own.append(text)
+            if not _after_link(node):
+                unlinked.append(text)
+    return own, unlinked
 
 
 def _after_link(node: object) -> bool:

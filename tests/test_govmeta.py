@@ -407,7 +407,7 @@ def test_dates_in_related_link_lists_are_no_dateline() -> None:
     from policywatch.govmeta import read_gov_meta
 
     related = '<div><ul><li><a href="/x">备案工作的公告</a> 2027-05-20</li></ul></div>'
-    assert read_gov_meta(fromstring(page("", related))).dateline is None
+    assert read_gov_meta(fromstring(page("", related))).dateline() is None
 
 
 def test_a_type_line_labelled_publication_does_not_hide_the_published_date() -> None:
