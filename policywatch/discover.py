@@ -16,6 +16,7 @@ from urllib.parse import urljoin, urlsplit
 from zoneinfo import ZoneInfo
 
 import feedparser
+import feedparser.api
 import lxml.etree
 import lxml.html
 from lxml.cssselect import CSSSelector
@@ -29,6 +30,11 @@ MAX_FUTURE_DAYS = 2  # dates further ahead (typos, 2099 placeholders) are treate
 ARTICLE_PATH = re.compile(
     r"/[^/]*\d[^/]*\.s?html?$|/\d{4}[-/]?\d{2}|/(article|news|post|content)s?/", re.I
 )
+# feedparser asks the SAX factory for libxml2's Python driver first; it is absent here, so
+# every parse paid a failed import (a search of sys.path under the import lock, contended by
+# the run's threads). Python's expat is what it falls back to; ask for it directly
+# (feedparser issue #506 proposes dropping the driver for the same nondeterminism).
+feedparser.api.PREFERRED_XML_PARSERS[:] = []
 _XML_PARSER = lxml.etree.XMLParser(
     resolve_entities=False, no_network=True, huge_tree=False, recover=True, load_dtd=False
 )

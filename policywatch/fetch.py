@@ -67,11 +67,21 @@ LinkGuard = Callable[[str], bool]
 BeforeRequest = Callable[[], Awaitable[None]]  # awaited before each request of a page
 
 
+_TLS_LOCK = threading.Lock()
+
+
 @functools.cache
 def tls_context() -> ssl.SSLContext:
     """One verifying TLS context (certifi's CA store) for every client of the process:
     building it costs ~40 ms of CPU, which every Fetcher paid again (half of an unchanged
-    re-run of 120 sources, issue 17). Verification stays on for every real host."""
+    re-run of 120 sources, issue 17). Verification stays on for every real host. Built
+    under a lock: the groups' threads start together and would each build one."""
+    with _TLS_LOCK:
+        return _shared_context()
+
+
+@functools.cache
+def _shared_context() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
