@@ -12,6 +12,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -417,6 +418,22 @@ def run_ingest_flow(sources: list[str] | None = None) -> list[Any]:
     return orchestrated(lambda: ingest_flow(sources=sources))
 
 
+# Prefect's variables that turn flow-run heartbeats on (the current and the legacy name).
+_HEARTBEAT_VARIABLES = ("PREFECT_FLOWS_HEARTBEAT_FREQUENCY", "PREFECT_RUNNER_HEARTBEAT_FREQUENCY")
+
+
+def without_heartbeats() -> AbstractContextManager[Any]:
+    """No flow-run heartbeat thread for a run started from the command line, unless the user
+    asks for one. Heartbeats let a Prefect automation mark a deployment's run that died as
+    crashed; a command-line run reports its own end. The thread sleeps in one-second steps,
+    and the flow waits for it to wake: 0.5 s of every run on average (issue 17)."""
+    if any(name in os.environ for name in _HEARTBEAT_VARIABLES):
+        return nullcontext()
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    return temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None})
+
+
 def orchestrated(flow_call: Callable[[], Any]) -> Any:
     """Run a flow once the database and a configured Prefect API answer (else one line, exit
     1); a Prefect API lost during the run is one line too (what was done is stored)."""
@@ -429,7 +446,8 @@ def orchestrated(flow_call: Callable[[], Any]) -> Any:
     Store.open(settings_from_env().db_url).close()  # down: "cannot open database ..."
     check_api()
     try:
-        return flow_call()
+        with without_heartbeats():
+            return flow_call()
     except httpx.HTTPError as exc:
         raise PolicywatchError(
             f"lost the Prefect API during the run ({type(exc).__name__}: {exc}); what was "

@@ -213,3 +213,22 @@ def test_closed_stdout_is_quiet_and_a_full_disk_is_a_failure(pw_env: Path, tmp_p
     assert disk_full.returncode != 0, "lost output must not look like success"
     ok = run_cli("sources", "list", env=env)
     assert ok.returncode == 0 and ok.stdout.count("\n") == 3000, ok.stderr
+
+
+def test_command_line_runs_have_no_heartbeat_thread_unless_asked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A command-line flow run starts no heartbeat thread (its join cost 0.5 s a run); a
+    user who sets Prefect's heartbeat variable keeps it."""
+    from prefect.settings import get_current_settings
+
+    from policywatch.cli import without_heartbeats
+
+    for name in ("PREFECT_FLOWS_HEARTBEAT_FREQUENCY", "PREFECT_RUNNER_HEARTBEAT_FREQUENCY"):
+        monkeypatch.delenv(name, raising=False)
+    assert get_current_settings().flows.heartbeat_frequency is not None  # Prefect's default
+    with without_heartbeats():
+        assert get_current_settings().flows.heartbeat_frequency is None
+    monkeypatch.setenv("PREFECT_FLOWS_HEARTBEAT_FREQUENCY", "60")
+    with without_heartbeats():
+        assert get_current_settings().flows.heartbeat_frequency is not None
