@@ -1,7 +1,8 @@
 """Start the extraction workers' forkserver early, so its imports overlap the caller's own.
 
-The forkserver imports the extraction code (trafilatura, lxml, numpy) once; workers fork from
-it. Starting it before the CLI imports Prefect lets both import at once on two cores.
+The forkserver imports the extraction code (trafilatura, lxml, numpy) once and warms it on
+two sample pages (policywatch.warmup); workers fork from it, patterns compiled. Starting it
+before the CLI imports Prefect lets both work at once on two cores.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import multiprocessing
 from multiprocessing import forkserver
 
-PRELOAD = ["policywatch.worker"]
+PRELOAD = ["policywatch.warmup"]  # imports policywatch.worker, then warms it
 
 
 def context() -> multiprocessing.context.BaseContext:

@@ -43,3 +43,12 @@ def test_warm_soon_starts_the_workers_in_the_background() -> None:
         assert extractor._pool is not None
     finally:
         extractor.close()
+
+
+def test_the_forkservers_warm_up_pages_extract() -> None:
+    """Both sample pages the forkserver warms the extraction code with are processed whole
+    (a sample that stopped extracting would warm nothing and fail no run)."""
+    from policywatch import forkserver, warmup
+
+    assert forkserver.PRELOAD == ["policywatch.warmup"]
+    assert warmup.warm() == len(warmup.SAMPLES) == 2
