@@ -114,7 +114,8 @@ class FetchSession:
     """What the Fetchers of one event loop share: one HTTP client per origin (its kept-alive
     connections serve every source on that site) and each origin's robots.txt, fetched once
     per run however many sources use it, or taken from `robots_txt` (origin -> body, None:
-    absent; a cached copy). What was fetched is in `fetched_robots`, to cache. Use as
+    absent; a cached copy), and the stored validators of its sources' URLs when read at
+    once (`validators`). What was fetched is in `fetched_robots`, to cache. Use as
     `async with FetchSession(...)`.
 
     One client per origin, not one for all: httpcore 1.0's pool walks all its connections,
@@ -127,8 +128,10 @@ class FetchSession:
         *,
         sources: int = 1,
         robots_txt: Mapping[str, str | None] | None = None,
+        validators: Mapping[str, Validators] | None = None,
     ) -> None:
         self._settings = settings
+        self.validators = validators  # stored validators of the sources' URLs, read at once
         self._connections = settings.concurrency * max(sources, 1)
         self._clients: dict[str, httpx.AsyncClient] = {}
         self.robots: dict[str, asyncio.Future[Robots | RobotsUnavailable]] = {}
@@ -177,6 +180,10 @@ class Fetcher:
         if self._session is None or self._transport is not None:
             self._client = new_client(self.settings, self._transport)
         return self
+
+    def session_validators(self) -> Mapping[str, Validators] | None:
+        """The validators the session read for its sources at once, or None (read each)."""
+        return self._session.validators if self._session is not None else None
 
     def _client_for(self, url: str) -> httpx.AsyncClient:
         """The session's client of the URL's origin, else this Fetcher's own."""

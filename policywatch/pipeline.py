@@ -158,7 +158,10 @@ async def ingest_sources(sources: Sequence[Source], run: IngestRun) -> list[Sour
     origin's robots.txt (limits stay per source); the robots.txt of the sources' own sites is
     read from the store while fresh, and what was fetched is kept there."""
     cached = await asyncio.to_thread(_cached_robots, sources, run)
-    async with FetchSession(run.fetch, sources=len(sources), robots_txt=cached) as session:
+    known = await asyncio.to_thread(_known_validators, sources, run)
+    async with FetchSession(
+        run.fetch, sources=len(sources), robots_txt=cached, validators=known
+    ) as session:
         results = await asyncio.gather(*(ingest_source(s, run, session) for s in sources))
         await asyncio.to_thread(_cache_robots, session.fetched_robots, run)
     return list(results)
@@ -175,6 +178,19 @@ def _cached_robots(sources: Sequence[Source], run: IngestRun) -> dict[str, str |
     except StoreError as exc:
         log.warning("robots.txt cache not read (%s); fetching them", exc)
         return {}
+
+
+def _known_validators(sources: Sequence[Source], run: IngestRun) -> dict[str, Validators] | None:
+    """The stored validators of the sources' URLs, read once for the group (None in a
+    backfill, which lists everything, or when the store is unreachable: then each source
+    reads its own, and a failure is that source's)."""
+    if run.window is not None:
+        return None
+    try:
+        return run.store.validators_of(s.url for s in sources)
+    except StoreError as exc:
+        log.warning("HTTP validators not read for the group (%s); reading them per source", exc)
+        return None
 
 
 def _cache_robots(bodies: dict[str, str | None], run: IngestRun) -> None:
@@ -261,8 +277,12 @@ async def discover_links(
     if source.kind == "page":
         return [Link(source.url, source.name)], None
     known = None
+    preloaded = fetcher.session_validators()
     if store is not None and not backfill:
-        known = await asyncio.to_thread(store.validators, source.url)
+        if preloaded is not None:
+            known = preloaded.get(source.url)
+        else:
+            known = await asyncio.to_thread(store.validators, source.url)
     response = await fetcher.get(
         source.url, validators=known, delay=source.delay, guard=_guard(source)
     )

@@ -128,6 +128,17 @@ def test_validators_upsert_keeps_the_latest(store: Store) -> None:
     assert store.validators(url) == Validators('"v2"', None)
 
 
+def test_validators_of_many_urls_read_in_chunks(store: Store) -> None:
+    """A group's validators are read at once, past the 500-URL chunk, unknown URLs absent."""
+    urls = [f"https://a.example/feed-{n}.xml" for n in range(1203)]
+    for n, url in enumerate(urls[::2]):
+        store.save_validators(url, Validators(f'"e{n}"', None))
+    found = store.validators_of([*urls, urls[0]])
+    assert len(found) == 602 and set(found) == set(urls[::2])
+    assert found[urls[1200]] == Validators('"e600"', None)
+    assert store.validators_of([]) == {}
+
+
 def test_runs_recorded_and_queried_by_source_and_time(store: Store) -> None:
     for hours, error in ((0, None), (1, "HTTP 500"), (2, "timed out")):
         start = NOW + timedelta(hours=hours)
