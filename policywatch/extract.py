@@ -99,7 +99,7 @@ def _with_own_identifier(
     if ids["document_number"] or not instrument["stage"] or instruments.has_cjk(titles[0] or ""):
         return ids
     names = (gov.kicker, gov.meta.get("wt.z_doctitle"), gov.meta.get("citation_title"), *titles)
-    own = identifiers.own_identifier(names, text)
+    own = identifiers.own_identifier(names, text, gov.info.get("docket"))
     if own is None:
         return ids
     return {**ids, "document_number": own, "cites": cited_identifiers(text, own)}

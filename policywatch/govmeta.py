@@ -295,7 +295,8 @@ def _labelled_number(pieces: list[str]) -> str | None:
 
 
 # Labels the shared reader (policywatch.pagelabels) does not know, by info key: the
-# Commission's "Publisher", Innovation Funding Service's "Funders:", NIST's "Comments due by".
+# Commission's "Publisher", Innovation Funding Service's "Funders:", NIST's "Comments due by",
+# the Federal Register's "Agency/Docket Number".
 _MORE_LABELS = {
     "publisher": "published_by",
     "funders": "published_by",
@@ -305,6 +306,8 @@ _MORE_LABELS = {
     "closing date": "comment_period",  # Ofcom: "Closing date for responses"
     "closing date for responses": "comment_period",
     "deadline for responses": "comment_period",
+    "agency/docket number": "docket",  # the Federal Register's document details
+    "docket number": "docket",
 }
 _PERIOD = re.compile(r"(?:feedback|comment|consultation) period\s*:?\s*(?P<dates>.*)", re.I)
 

@@ -25,17 +25,22 @@ _COMMISSION_DOC = re.compile(
 _EXECUTIVE_ORDER = re.compile(r"(?<![A-Za-z])Executive Order (?:No\. )?(?P<n>1\d{4})\b", re.I)
 _UK_SI = re.compile(r"(?<![A-Za-z])S\.?I\.? (?P<year>\d{4})/(?P<n>\d+)\b")
 _UK_SI_LINE = re.compile(r"(?P<year>\d{4}) No\. (?P<n>\d+)")  # legislation.gov.uk's own form
-_DOCKET = re.compile(r"(?<![A-Za-z])[A-Z]{2,8}-\d{4}-\d{4}\b")  # Federal Register: NIST-2024-0001
+# A regulations.gov docket: NIST-2024-0001, OSTP-TECH-2026-0014, FDA-2027-D-0142.
+_DOCKET = re.compile(r"(?<![A-Za-z\d-])[A-Z]{2,8}(?:-[A-Z]{2,8})?-\d{4}-(?:[A-Z]-)?\d{4}\b")
 _NIST = re.compile(
     r"(?<![A-Za-z])NIST[ .](?P<series>AI|SP|IR|CSWP)[ .]"
     r"(?P<n>\d+(?:-\d+)?(?:e\d{4}|[A-Z](?![a-z]))?)"
 )
 _OMB_MEMO = re.compile(r"(?<![A-Za-z\d-])M-\d{2}-\d{2}\b")
 
-# A Federal Register header or label naming the document's docket.
+# A Federal Register header or label naming the document's docket ("[Docket No. …]",
+# "Agency/Docket Number: …"), and the sentence saying where comments on this document go
+# ("… through www.regulations.gov under docket NIST-2026-0003").
 _DOCKET_HEADER = re.compile(
-    r"(?:^|\n)\s*\[?Docket (?:Nos?\.|Numbers?|ID)[:\s]*(?P<v>[^\]\n]{4,80})", re.I
+    r"(?:^|\n)\s*\[?(?:Agency/)?Docket (?:Nos?\.|Numbers?|ID)[:\s]*(?P<v>[^\]\n]{4,80})", re.I
 )
+_DOCKET_NAMED = re.compile(r"\bdocket(?: (?:number|No\.|ID))?[:\s]+(?=[A-Z]{2,8}-)", re.I)
+_COMMENTS_GO = re.compile(r"\b(?:submit(?:ted)?|submissions?|sen[dt]|filed?)\b", re.I)
 _NUMBER_LABEL = re.compile(
     r"(?:^|\n)\s*(?:Report|Publication|Document) (?:Number|No\.)\s*:?\s*(?P<v>[^\n]{4,60})", re.I
 )
@@ -108,18 +113,41 @@ def first_identifier(text: str) -> str | None:
     return found[0][0] if found else None
 
 
-def own_identifier(titles: Iterable[str | None], text: str) -> str | None:
+def own_identifier(
+    titles: Iterable[str | None], text: str, docket_label: str | None = None
+) -> str | None:
     """The identifier the instrument gives itself, or None. `titles` are the page's titles
-    (meta, `<title>`, heading, kicker), most official first; `text` its main text."""
+    (meta, `<title>`, heading, kicker), most official first; `text` its main text;
+    `docket_label` what the page's "Agency/Docket Number" label says, if it has one."""
     header = text[:HEADER_CHARS]
-    if (docket := _DOCKET_HEADER.search(header)) and (found := _DOCKET.search(docket["v"])):
-        return found.group(0)
+    if docket := _federal_register_docket(f"Docket No. {docket_label}\n{header}", header):
+        return docket
     if (label := _NUMBER_LABEL.search(header)) and (number := first_identifier(label["v"])):
         return number
     for title in titles:
         if title and (named := _title_identifier(title)):
             return named
     return _heading_line(text.split("\n")[:HEAD_LINES]) or _adopting_act(header)
+
+
+def _federal_register_docket(labels: str, header: str) -> str | None:
+    """The regulations.gov docket a Federal Register document files itself under: in its
+    docket header or label, else in the sentence saying where comments on it go."""
+    for label in _DOCKET_HEADER.finditer(labels):
+        if found := _DOCKET.search(label["v"]):
+            return found.group(0)
+    for named in _DOCKET_NAMED.finditer(header):
+        sentence = _sentence_around(header, named.start())
+        if _COMMENTS_GO.search(sentence) and (found := _DOCKET.match(header, named.end())):
+            return found.group(0)
+    return None
+
+
+def _sentence_around(text: str, at: int) -> str:
+    """The sentence of text holding position `at` (full stops inside a web address kept)."""
+    start = max(text.rfind(". ", 0, at), text.rfind("\n", 0, at)) + 1
+    ends = [i for i in (text.find(". ", at), text.find("\n", at)) if i >= 0]
+    return text[start : min(ends, default=len(text))]
 
 
 def _title_identifier(title: str) -> str | None:

@@ -59,6 +59,23 @@ def page(title: str, body: str, head: str = "") -> str:
             "The Commission has adopted Delegated Regulation (EU) 2027/1180 amending Annex III.",
             "Delegated Regulation (EU) 2027/1180",
         ),
+        (
+            ["Request for Comments on Draft NIST AI 100-7"],
+            "ADDRESSES: Comments may be submitted through www.regulations.gov under docket "
+            "number NIST-2026-0003, or by email to ai@nist.gov.",
+            "NIST-2026-0003",
+        ),
+        (
+            ["Request for Information on AI-Enabled Discovery"],
+            "Comments may be sent to www.regulations.gov under docket OSTP-TECH-2026-0014.",
+            "OSTP-TECH-2026-0014",
+        ),
+        (
+            ["NIST AI 100-7, AI RMF Profile"],
+            "It reflects comments received on the draft announced in the Federal Register "
+            "(docket NIST-2026-0003).",
+            "NIST AI 100-7",
+        ),
         (["Guidance implementing Executive Order 14110"], "Agencies shall report.", None),
         (
             ["Draft guidelines under Article 50 of Regulation (EU) 2024/1689"],
@@ -71,6 +88,27 @@ def test_own_identifier_is_where_the_instrument_names_itself(
     titles: list[str], text: str, own: str | None
 ) -> None:
     assert own_identifier(titles, text) == own
+
+
+def test_a_federal_register_docket_label_names_the_page_own_docket() -> None:
+    """The page's "Agency/Docket Number" detail, outside the main text, is its own docket; an
+    agency docket that is not a regulations.gov one is passed over."""
+    text = "Effective date: This rule is effective September 7, 2027."
+    assert own_identifier(["Use of AI tools"], text, "FDA-2027-D-0142") == "FDA-2027-D-0142"
+    assert own_identifier(["Use of AI tools"], text, "Docket No. 261124-0298") is None
+    html = page(
+        "Use of AI-Based Assessment Tools in Federal Hiring",
+        "<p>ACTION: Final rule.</p><p>The Office of Personnel Management is issuing final "
+        "regulations on automated assessment tools.</p>",
+        head="",
+    ).replace(
+        "<main>",
+        "<dl><dt>Agency/Docket Number:</dt><dd>OPM-2027-0002</dd>"
+        "<dt>Document Number:</dt><dd>2027-14877</dd></dl><main>",
+    )
+    article = extract_article(html, "https://www.federalregister.gov/documents/2027/08/05/x")
+    assert article.stage == "final"
+    assert article.document_number == "OPM-2027-0002"
 
 
 def test_an_english_final_gets_its_own_number_and_cites_the_rest() -> None:
