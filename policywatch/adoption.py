@@ -163,11 +163,18 @@ _RULE_KIND = re.compile(r"(?:管理)?(?:暂行)?(?:办法|规定)$")
 _TRIAL = re.compile(r"(?:试行|暂行)$")  # 《…规定（试行）》: adopted for a trial period
 
 
+# A field qualifier opening a name, which adoption may drop when the rest names the subject
+# (人工智能智能体服务安全管理规定 -> 智能体服务安全管理暂行规定).
+_FIELD_QUALIFIER = re.compile(r"^人工智能(?=.{6})")
+
+
 def _rule_stem(key: str | None) -> str | None:
     """An instrument key without its 办法 / 规定 ending (暂行规定 too) or a trial mark (试行),
-    which adoption may change, nor the 管理 a rule's name gains (办法 -> 管理办法); a name
-    that gains other words (标识办法 -> 标识规则) is a rename."""
-    return _RULE_KIND.sub("规章", _TRIAL.sub("", key)) if key else None
+    which adoption may change, nor the 管理 a rule's name gains (办法 -> 管理办法), nor a
+    leading 人工智能; a name that gains other words (标识办法 -> 标识规则) is a rename."""
+    if not key:
+        return None
+    return _RULE_KIND.sub("规章", _TRIAL.sub("", _FIELD_QUALIFIER.sub("", key)))
 
 
 # The formal opening of an EU act's title, before its name: "Commission Implementing

@@ -533,6 +533,16 @@ def test_an_order_issued_under_the_full_name_links_to_the_draft_of_the_short_nam
             "关于公开征求《浙江省数据要素登记办法（征求意见稿）》意见的通知",
             False,
         ),
+        (  # adoption drops the field qualifier opening the name
+            "智能体服务安全管理暂行规定",
+            "关于《人工智能智能体服务安全管理规定（征求意见稿）》公开征求意见的通知",
+            True,
+        ),
+        (  # ... but the rest must still be the same name
+            "《人工智能安全办法》",
+            "关于《安全办法（征求意见稿）》公开征求意见的通知",
+            False,
+        ),
     ],
 )
 def test_a_trial_mark_or_an_interim_rule_does_not_hide_the_adopted_draft(
