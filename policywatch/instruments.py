@@ -119,13 +119,26 @@ _AUTHORS_VIEWS = _either(
 )
 # Calls that collect cases, projects or applications, and events: deadlines there are not
 # comment deadlines.
-_CALL_OR_EVENT = _either(
+_CALLS = (
     r"征集.{0,20}(?:案例|项目|成果|方案|典型|揭榜)|申报|遴选|推荐.{0,10}(?:工作|名单)|报名",
-    r"大会|论坛|峰会|研讨会|培训班|召开|举办|举行|座谈会|调研|会见|签约",
     r"call for (?:applications|proposals|cases|papers|projects)|funding (?:competition|call)",
-    r"\bapplications? (?:open|close)|\bconference\b|\bsummit\b|\bwebinar\b",
-    r"\bworkshop\b|\bregister\b|\bgrants?\b|\bapplicants\b|\bfunding opportunity\b",
+    r"\bapplications? (?:open|close)|\bgrants?\b|\bapplicants\b|\bfunding opportunity\b",
+    r"\b(?:launch(?:es|ed)?|opens?|new)\b[^.:;]{0,40}\bcalls? (?:to|for) (?!action\b)",
 )
+_CALL = _either(*_CALLS)
+_CALL_OR_EVENT = _either(
+    *_CALLS,
+    r"大会|论坛|峰会|研讨会|培训班|召开|举办|举行|座谈会|调研|会见|签约",
+    r"\bconference\b|\bsummit\b|\bwebinar\b|\bworkshop\b|\bregister\b",
+)
+
+
+def is_call(title: str) -> bool:
+    """True for a call for cases, projects, applications or funding (an issuer's document,
+    though neither a draft nor a final)."""
+    return _CALL.search(title) is not None
+
+
 # A sentence that states when comments are due (its date is the deadline).
 _ZH_DEADLINE = re.compile(
     r"(?:意见|建议|反馈|评论).{0,12}(?:截止|截至)|(?:截止|截至).{0,30}(?:意见|建议|反馈)"

@@ -118,3 +118,33 @@ def test_news_on_the_same_site_gets_no_issuer_from_the_owner() -> None:
     article = extract_article(NEWS, "https://www.ofcom.org.uk/news/staff")
     assert article.stage is None
     assert article.issuer is None
+
+
+def _titled(title: str, sentence: str) -> str:
+    return (
+        f"<html><head><title>{title} - European Commission</title></head><body><main>"
+        f"<h1>{title}</h1><p>{sentence * 6}</p></main>"
+        "<footer>© European Union 2026 | European Commission website</footer></body></html>"
+    )
+
+
+@pytest.mark.parametrize(
+    ("title", "issuer"),
+    [
+        ("Call for proposals: generative AI for public administrations", "European Commission"),
+        ("Commission launches €600 million call to set up new AI Factories", "European Commission"),
+        ("Digital Europe: new calls to reinforce testing facilities", "European Commission"),
+        ("Commissioner calls for a common approach to AI in schools", None),  # news
+        ("Reactions to the new calls for action on AI safety", None),
+    ],
+)
+def test_a_call_for_funding_naming_no_issuer_is_the_site_owners(
+    title: str, issuer: str | None
+) -> None:
+    """Calls are a body's documents (POLICY-LABELS.md), though neither drafts nor finals."""
+    sentence = "Applicants from member states may apply by 30 June 2026 for grants. "
+    if issuer is None:
+        sentence = "The speech set out views on schools and technology in Europe today. "
+    article = extract_article(_titled(title, sentence), "https://commission.europa.eu/news/x")
+    assert article.stage is None
+    assert article.issuer == issuer
