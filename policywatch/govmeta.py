@@ -661,6 +661,8 @@ def _with_ministry(name: str, gov: GovMeta) -> str:
     the document, else the department completed with the site's ministry."""
     if _abbreviates(name, gov.signature):
         return str(gov.signature)
+    if unit := _unit_of(name, gov):
+        return unit
     if own := _document_body(name, gov):
         return own
     if not _BARE_DEPARTMENT.fullmatch(name):
@@ -673,6 +675,17 @@ def _with_ministry(name: str, gov: GovMeta) -> str:
     if not ministry or ministry.endswith(name):
         return name
     return ministry + name
+
+
+def _unit_of(source: str, gov: GovMeta) -> str | None:
+    """The body opening the title or signing, when it is a unit of the stated Chinese source
+    (科技部办公厅 where ContentSource says 科技部): the document names its issuer exactly."""
+    if source.isascii():
+        return None
+    for own in (_title_body(gov, _SHORT_BODY), gov.signature):
+        if own and len(own) > len(source) and own.startswith(source):
+            return own
+    return None
 
 
 def _document_body(source: str, gov: GovMeta) -> str | None:
