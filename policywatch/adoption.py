@@ -146,8 +146,11 @@ def same_instrument(final_title: str, draft_title: str) -> bool:
     if has_cjk(final_title) != has_cjk(draft_title):
         return False
     if has_cjk(final_title):
-        key = instrument_key(final_title)
-        return key is not None and _rule_stem(key) == _rule_stem(instrument_key(draft_title))
+        final_stem, draft_stem = (
+            _rule_stem(instrument_key(final_title)),
+            _rule_stem(instrument_key(draft_title)),
+        )
+        return final_stem is not None and _one_word_apart(final_stem, draft_stem)
     own, theirs = _identifiers(final_title), _identifiers(draft_title)
     if own and theirs:  # IR 8612 is the final of draft IR 8612, not of AI 700-3
         return bool(own & theirs)
@@ -166,6 +169,22 @@ _TRIAL = re.compile(r"(?:试行|暂行)$")  # 《…规定（试行）》: adopt
 # A field qualifier opening a name, which adoption may drop when the rest names the subject
 # (人工智能智能体服务安全管理规定 -> 智能体服务安全管理暂行规定).
 _FIELD_QUALIFIER = re.compile(r"^人工智能(?=.{6})")
+
+
+MIN_WORD_DROP_NAME = 10  # characters: a shorter name is too generic to lose a word
+MAX_DROPPED_WORD = 2  # a two-character word (服务, 管理, 应用) dropped or gained on adoption
+
+
+def _one_word_apart(a: str, b: str | None) -> bool:
+    """Equal names, or one that is the other with one word of up to two characters more
+    (生成式人工智能服务数据标注… -> 生成式人工智能数据标注…), both long enough to stay specific."""
+    if b is None or a == b:
+        return a == b
+    short, long = sorted((a, b), key=len)
+    if len(short) < MIN_WORD_DROP_NAME or not 0 < len(long) - len(short) <= MAX_DROPPED_WORD:
+        return False
+    cut = len(long) - len(short)
+    return any(long[:i] + long[i + cut :] == short for i in range(len(short) + 1))
 
 
 def _rule_stem(key: str | None) -> str | None:

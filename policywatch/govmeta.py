@@ -91,6 +91,7 @@ class GovMeta:
         'YYYY-MM-DD', or None."""
         for value in (
             self.info.get("发布日期"),
+            _journal_day(self.info.get("official_journal")),
             self.meta.get("pubdate"),
             self.meta.get("firstpublishedtime"),
             self.meta.get("citation_publication_date"),
@@ -166,6 +167,19 @@ def _copyright_day(day: str, years: frozenset[str]) -> bool:
 
 
 _DAY = re.compile(r"(\d{4})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})")
+
+
+_JOURNAL_DAY = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})\.(\d{4})\b")
+
+
+def _journal_day(value: str | None) -> str | None:
+    """The day of an Official Journal reference ("OJ L, 2026/1873, 15.7.2026": day first, as
+    the EU writes it), ISO-formatted, or None."""
+    match = _JOURNAL_DAY.search(value or "")
+    if not match:
+        return None
+    day, month, year = match.groups()
+    return f"{year}-{int(month):02d}-{int(day):02d}"
 
 
 def _iso_day(value: str) -> str | None:
@@ -306,6 +320,7 @@ _MORE_LABELS = {
     "closing date": "comment_period",  # Ofcom: "Closing date for responses"
     "closing date for responses": "comment_period",
     "deadline for responses": "comment_period",
+    "official journal": "official_journal",  # EUR-Lex: "OJ L, 2026/1873, 15.7.2026"
     "agency/docket number": "docket",  # the Federal Register's document details
     "docket number": "docket",
 }
@@ -317,6 +332,8 @@ def _more_labels(pieces: list[str]) -> dict[str, str]:
     found: dict[str, str] = {}
     for piece, following in zip(pieces, [*pieces[1:], ""], strict=True):
         key = _MORE_LABELS.get(piece.rstrip("：: ").lower())
+        if key == "official_journal" and not _JOURNAL_DAY.search(following):
+            continue  # the site's "Official Journal" menu entry, not the act's reference
         if key and following:
             found.setdefault(key, following)
     return found
@@ -324,7 +341,12 @@ def _more_labels(pieces: list[str]) -> dict[str, str]:
 
 # Labels whose value names the body when it is one: NIST's "Organization:", an "Author:" or
 # an event's "Organiser" (persons under "Author(s)" are not bodies).
-_BODY_LABELS = frozenset(["author", "organization", "organisation", "organiser", "organizer"])
+_BODY_LABELS = frozenset(
+    {"author", "organization", "organisation", "organiser", "organizer"}
+    | {"organized by", "organised by", "hosted by"}
+)
+# What such a label names may be a centre too ("Organized by: Center for AI Standards and …").
+_LABELLED_BODY = re.compile(PUBLIC_BODY.pattern + r"|\b(?:Center|Centre)\b")
 # Have your say names the Commission's Directorate-General in charge of an initiative.
 _COMMISSION_DG_LABELS = frozenset(["lead dg", "commission department in charge"])
 COMMISSION = "European Commission"
@@ -339,8 +361,8 @@ def _body_label(pieces: list[str]) -> str | None:
             return COMMISSION
         if label in _BODY_LABELS:
             names = (n.strip() for n in following.split(","))
-            if body := next((n for n in names if PUBLIC_BODY.search(n)), None):
-                return body
+            if body := next((n for n in names if _LABELLED_BODY.search(n)), None):
+                return _ACRONYM.sub("", body).strip()
     return None
 
 
@@ -594,7 +616,17 @@ def document_number(gov: GovMeta, text: str) -> str | None:
     if gov.number_line:
         return gov.number_line
     head = text[:NUMBER_HEAD_CHARS].split("\n")[:4]  # under the title, not deeper in the text
-    return next((n for line in head if (n := number_only(line))), None)
+    if found := next((n for line in head if (n := number_only(line))), None):
+        return found
+    guide = _PUBLISHED_GUIDE.search(text[:NUMBER_HEAD_CHARS])
+    return guide.group("n") if guide else None
+
+
+# A TC260 practice guide published by the notice, its number after its name:
+# "《网络安全标准实践指南——…》（TC260-PG-20263A），现予发布".
+_PUBLISHED_GUIDE = re.compile(
+    r"》\s*[（(](?P<n>TC260-PG-\d{5}[A-Z]?)[）)]\s*[，,]?\s*现予(?:发布|印发|公布)"
+)
 
 
 def issuer(gov: GovMeta, text: str) -> str | None:
@@ -616,6 +648,7 @@ def issuer(gov: GovMeta, text: str) -> str | None:
         gov.signature
         or _own_order_body(gov)
         or _acting_body(text)
+        or _signing_department(text)
         or _title_body(gov, _SHORT_BODY)  # "科技部关于发布…": short names too
     )
 
@@ -631,6 +664,22 @@ _ACTING_BODY = re.compile(
     re.M,
 )
 ACTING_BODY_CHARS = 600  # the opening paragraph
+
+
+# A UK statutory instrument's signature block: "Signed by authority of the Secretary of State
+# for …", the minister's name and office, then the department on a line of its own.
+_SIGNED_BY_AUTHORITY = re.compile(
+    r"^Signed by authority of the Secretary of State\b.*\n(?:.*\n){0,3}?"
+    r"(?P<department>Department (?:for|of) [A-Z][\w,' ]+)$",
+    re.M,
+)
+
+
+def _signing_department(text: str) -> str | None:
+    """The department whose minister signs a statutory instrument "by authority of the
+    Secretary of State", or None."""
+    match = _SIGNED_BY_AUTHORITY.search(text)
+    return match.group("department").strip() if match else None
 
 
 def _acting_body(text: str) -> str | None:

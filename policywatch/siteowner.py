@@ -15,7 +15,7 @@ from lxml.html import HtmlElement
 # English names of public bodies ("National Institute of Standards and Technology").
 PUBLIC_BODY = re.compile(
     r"\b(?:Commission|Office|Institute|Agency|Ministry|Department|Authority|Administration"
-    r"|Council|Board|Bureau|Directorate|Committee|Parliament)\b"
+    r"|Council|Board|Bureau|Directorate|Committee|Parliament|White House)\b"
 )
 # Chinese names of ministries, commissions, bureaus, provincial departments (厅), as in
 # "中华人民共和国商务部" without the state.
@@ -35,10 +35,16 @@ _FURNITURE_XPATH = (
     "//header | //footer | //*[contains(@class, 'header') or contains(@id, 'header')"
     " or contains(@class, 'footer') or contains(@id, 'footer') or contains(@class, 'logo')]"
 )
-# Texts of the header or footer itself, not of its menus ("AI Office" in the site's nav).
-_OWN_TEXT = ".//text()[not(ancestor::nav) and not(ancestor::li) and not(ancestor::ul)]"
+# Texts of the header or footer itself, and its logo's alt text, not its menus ("AI Office"
+# in the site's nav).
+_OWN_TEXT = (
+    ".//text()[not(ancestor::nav) and not(ancestor::li) and not(ancestor::ul)]"
+    " | .//img[not(ancestor::nav)]/@alt"
+)
 _SEGMENTS = re.compile(r"\s*[|,;·•]\s*|\.\s+|\n")
 MAX_ENGLISH_WORDS = 9
+# An address (a number in it) or a link's words are no body's name, whatever words they hold.
+_NOT_A_NAME = re.compile(r"\d|^(?:Contact|Follow|Visit|About|Subscribe|Email|Write to)\b", re.I)
 
 
 def site_owner(tree: HtmlElement, meta: dict[str, str]) -> str | None:
@@ -75,6 +81,8 @@ def body_name(text: str) -> str | None:
         return name if BODY_NAME.fullmatch(name) else None
     words = name.split()
     if len(words) > MAX_ENGLISH_WORDS or not name[0].isupper() or not PUBLIC_BODY.search(name):
+        return None
+    if _NOT_A_NAME.search(name):  # "HEADQUARTERS 100 Bureau Drive", "Contact the Commission"
         return None
     return name.removeprefix("The ").removeprefix("the ")
 

@@ -682,3 +682,51 @@ def test_the_body_opening_the_text_as_consulting_is_the_issuer(
 ) -> None:
     html = page("<title>Draft guidance</title>", "", f"<p>{opening}</p>{EN_FILLER}")
     assert extract_article(html, "https://www.example.org/a").issuer == issuer
+
+
+def test_a_statutory_instrument_is_issued_by_the_department_signing_it() -> None:
+    body = (
+        "<h1>The Data Protection (Automated Decision-Making Safeguards) Regulations 2026</h1>"
+        "<p>STATUTORY INSTRUMENTS</p><p>2026 No. 1187</p><p>The Secretary of State makes these "
+        "Regulations in exercise of the powers conferred by the Data (Use and Access) Act 2025."
+        "</p>" + EN_FILLER + "<p>Signed by authority of the Secretary of State for Science, "
+        "Innovation and Technology</p><p>Sarah Whitcombe<br>Parliamentary Under-Secretary of "
+        "State<br>Department for Science, Innovation and Technology</p><p>2nd November 2026</p>"
+    )
+    html = (
+        f"<html><head><title>Regulations 2026</title></head><body><main>{body}</main></body></html>"
+    )
+    article = extract_article(html, "https://www.legislation.gov.uk/uksi/2026/1187/made")
+    assert article.issuer == "Department for Science, Innovation and Technology"
+    assert article.document_number == "SI 2026/1187"
+
+
+def test_eur_lex_publication_is_the_official_journal_day_and_menus_are_no_label() -> None:
+    head = "<title>Implementing regulation - EU - 2026/1873 - EN - EUR-Lex</title>"
+    body = (
+        '<nav><a href="/oj">Official Journal</a> <a href="/s">Advanced search</a></nav>'
+        "<dl><dt>Date of document:</dt><dd>14/07/2026</dd><dt>Official Journal:</dt>"
+        "<dd>OJ L, 2026/1873, 15.7.2026</dd></dl>"
+    )
+    article = extract_article(page(head, body, EN_FILLER), "https://eur-lex.europa.eu/eli/x")
+    assert article.published == date(2026, 7, 15)
+
+
+def test_an_event_organiser_label_names_a_centre() -> None:
+    body = "<p><strong>Organized by:</strong> Center for AI Standards and Innovation (CAISI)</p>"
+    from policywatch.govmeta import read_gov_meta
+
+    gov = read_gov_meta(fromstring(page("<title>Workshop</title>", body, EN_FILLER)))
+    assert gov.info["published_by"] == "Center for AI Standards and Innovation"
+
+
+def test_a_tc260_practice_guide_published_by_the_notice_carries_its_number() -> None:
+    body = (
+        "<h1>关于发布《网络安全标准实践指南——人工智能生成合成内容标识方法》的通知</h1><p>各有关单位：</p>"
+        "<p>秘书处组织完成了《网络安全标准实践指南——人工智能生成合成内容标识方法》（TC260-PG-20263A），"
+        "现予发布。本实践指南与GB 45438—2025配套使用，往期指南TC260-PG-20251A同时废止。</p>"
+    )
+    article = extract_article(
+        page("<title>全国网络安全标准化技术委员会</title>", body), "https://www.tc260.org.cn/a"
+    )
+    assert article.document_number == "TC260-PG-20263A"

@@ -538,6 +538,21 @@ def test_an_order_issued_under_the_full_name_links_to_the_draft_of_the_short_nam
             "关于《人工智能智能体服务安全管理规定（征求意见稿）》公开征求意见的通知",
             True,
         ),
+        (  # one two-character word dropped on adoption
+            "生成式人工智能数据标注安全管理办法",
+            "关于《生成式人工智能服务数据标注安全管理办法（征求意见稿）》公开征求意见的通知",
+            True,
+        ),
+        (  # a word replaced is another instrument
+            "关于印发《江苏省人工智能赋能服务业行动计划》的通知",
+            "关于公开征求《江苏省人工智能赋能制造业行动计划（征求意见稿）》意见的通知",
+            False,
+        ),
+        (  # more than one word apart
+            "关于印发《生成式人工智能服务安全管理办法》的通知",
+            "关于《生成式人工智能服务数据标注安全管理办法（征求意见稿）》公开征求意见的通知",
+            False,
+        ),
         (  # ... but the rest must still be the same name
             "《人工智能安全办法》",
             "关于《安全办法（征求意见稿）》公开征求意见的通知",

@@ -57,6 +57,24 @@ def _owner(html: str) -> str | None:
             _page('<meta property="og:site_name" content="European Commission - Have your say">'),
             "European Commission",
         ),
+        (  # the logo's alt text, before the footer's contact link
+            _page(
+                "",
+                '<header><a href="/"><img src="/ec-logo.svg" alt="European Commission"></a>'
+                "<span>Have your say</span></header><footer><p>Managed by the "
+                'Secretariat-General</p><a href="#">Contact the European Commission</a></footer>',
+            ),
+            "European Commission",
+        ),
+        (
+            _page(
+                "",
+                "<footer><p>HEADQUARTERS 100 Bureau Drive</p><p>Computer Security "
+                "Resource Center, National Institute of Standards and Technology</p></footer>",
+            ),
+            "National Institute of Standards and Technology",
+        ),
+        (_page('<meta property="og:site_name" content="The White House">'), "White House"),
     ],
 )
 def test_the_owner_is_read_where_the_site_names_itself(html: str, owner: str) -> None:
@@ -73,6 +91,9 @@ def test_the_owner_is_read_where_the_site_names_itself(html: str, owner: str) ->
             '<a href="/ai-office">AI Office</a></nav></header>',
         ),
         _page('<meta name="SiteName" content="中国政府网">'),  # a portal, not a body
+        # an address or a contact link is no body's name
+        _page("", "<footer><p>HEADQUARTERS 100 Bureau Drive Gaithersburg, MD 20899</p></footer>"),
+        _page("", '<footer><a href="#">Contact the European Commission</a></footer>'),
         _page("", "<footer>© 2026 Example News Ltd</footer>", "AI rules - Example News"),
         # a name that is no body by its form counts only when title and copyright agree
         _page("", "<footer>© Example 2026</footer>", "Draft guidance - Ofcom"),
