@@ -1,5 +1,5 @@
-"""A source's `issuer` (sources.yaml): the body whose site it is issues the drafts, finals and
-numbered documents of that site that name no issuer; news pages keep none."""
+"""A source's `issuer` (sources.yaml): the body whose site it is issues the drafts, finals,
+numbered documents and calls of that site that name no issuer; news pages keep none."""
 
 from __future__ import annotations
 
@@ -47,6 +47,18 @@ def test_a_draft_naming_no_issuer_gets_the_source_body() -> None:
 def test_news_keeps_no_issuer_and_a_stated_issuer_wins() -> None:
     assert _issuer(NEWS, "国家互联网信息办公室") is None
     assert _issuer(SIGNED, "国家互联网信息办公室") == "国家数据局"
+
+
+CALL = """<html><head><title>关于征集2026年人工智能典型应用案例的通知</title></head><body>
+<h1>关于征集2026年人工智能典型应用案例的通知</h1>
+<p>为推广人工智能在制造、医疗、交通等领域的典型应用，现组织开展2026年人工智能典型应用案例征集工作。
+请各有关单位于2026年12月31日前通过系统报送案例材料，逾期不予受理。案例将择优纳入典型案例集。</p>
+</body></html>"""
+
+
+def test_a_call_naming_no_issuer_gets_the_source_body() -> None:
+    """Calls are a body's documents too (bench/data/POLICY-LABELS.md)."""
+    assert _issuer(CALL, "工业和信息化部办公厅") == "工业和信息化部办公厅"
 
 
 def test_issuer_key_is_validated_with_its_line(tmp_path: Path) -> None:
