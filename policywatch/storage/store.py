@@ -22,7 +22,6 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from alembic.util.exc import CommandError as AlembicError
 from sqlalchemy import Connection, Engine, create_engine, event, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
@@ -143,10 +142,8 @@ class Store(BriefingQueries, DeliveryQueries, SearchQueries, MaintenanceQueries)
             raise StoreError(
                 f"cannot open database {_safe_url(url)}: {reason(exc)}{_disk_full(url)}"
             ) from None
-        except AlembicError as exc:
-            raise StoreError(
-                f"database {_safe_url(url)}: {exc.__class__.__name__}: {exc}"
-            ) from None
+        except migrations.MigrationError as exc:
+            raise StoreError(f"database {_safe_url(url)}: {exc}") from None
         return store
 
     def upgrade(self) -> None:

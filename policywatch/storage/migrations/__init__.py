@@ -2,20 +2,25 @@
 
 Revision 0001 is the schema of release 0.1.0 (created by `metadata.create_all`, before Alembic);
 such a database is recognised and stamped 0001, then upgraded in place like any other.
+
+Alembic is imported only to migrate: opening a store at the head reads the database's revision
+and the scripts' own `revision` lines (importing Alembic cost 0.4-0.5 s of every command's
+start-up; issue 17).
 """
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, inspect
+from sqlalchemy import Connection, inspect, text
 
 from policywatch.errors import StoreError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 SCRIPTS = Path(__file__).parent
 FIRST_RELEASE = "0001"  # the schema policywatch 0.1.0 created without Alembic
@@ -32,8 +37,14 @@ def include_name(name: str | None, type_: str, parent_names: object) -> bool:
     return not (name or "").startswith(OUTSIDE_METADATA)
 
 
+class MigrationError(StoreError):
+    """Alembic could not migrate the database (its CommandError, as a StoreError)."""
+
+
 def config(connection: Connection | None = None) -> Config:
     """An Alembic Config for the shipped scripts; with a connection, env.py migrates on it."""
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(SCRIPTS))
     cfg.set_main_option("path_separator", "os")
@@ -42,31 +53,65 @@ def config(connection: Connection | None = None) -> Config:
     return cfg
 
 
+_REVISION_LINE = re.compile(r"^revision(?::\s*str)?\s*=\s*[\"'](?P<id>[^\"']+)[\"']", re.M)
+_DOWN_LINE = re.compile(r"^down_revision\b[^=]*=\s*(?P<value>.+)$", re.M)
+_QUOTED = re.compile(r"[\"']([^\"']+)[\"']")
+
+
 @lru_cache(maxsize=1)
 def head() -> str:
-    """The newest revision shipped with this release."""
-    revision = ScriptDirectory.from_config(config()).get_current_head()
-    assert revision is not None
-    return revision
+    """The newest revision shipped with this release: the one no script names as its
+    down_revision (a linear history; tests compare it with Alembic's own answer)."""
+    revisions, parents = set(), set()
+    for script in (SCRIPTS / "versions").glob("*.py"):
+        source = script.read_text("utf-8")
+        if found := _REVISION_LINE.search(source):
+            revisions.add(found["id"])
+        if down := _DOWN_LINE.search(source):
+            parents.update(_QUOTED.findall(down["value"]))
+    heads = revisions - parents
+    if len(heads) != 1:
+        raise StoreError(f"migration scripts in {SCRIPTS} have {len(heads)} heads: {heads}")
+    return heads.pop()
 
 
 @lru_cache(maxsize=1)
 def known() -> frozenset[str]:
     """Every revision shipped with this release."""
+    from alembic.script import ScriptDirectory
+
     scripts = ScriptDirectory.from_config(config())
     return frozenset(script.revision for script in scripts.walk_revisions())
 
 
 def current(conn: Connection) -> str | None:
-    """The database's revision (None: empty, or created by 0.1.0 before Alembic)."""
-    return MigrationContext.configure(conn).get_current_revision()
+    """The database's revision (None: empty, or created by 0.1.0 before Alembic), read as
+    Alembic keeps it: the one row of `alembic_version`."""
+    if not inspect(conn).has_table("alembic_version"):
+        return None
+    rows = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    if len(rows) > 1:
+        raise StoreError(f"the database has {len(rows)} schema revisions: {sorted(rows)}")
+    return rows[0] if rows else None
 
 
 def upgrade(conn: Connection, revision: str = "head") -> None:
     """Bring the database on conn to revision, stamping a pre-Alembic 0.1.0 database first.
 
     Runs inside the caller's transaction (the caller holds the write lock and commits).
+    Alembic's CommandError is raised as a MigrationError.
     """
+    from alembic.util.exc import CommandError
+
+    try:
+        _upgrade(conn, revision)
+    except CommandError as exc:
+        raise MigrationError(f"{exc.__class__.__name__}: {exc}") from None
+
+
+def _upgrade(conn: Connection, revision: str) -> None:
+    from alembic import command
+
     revision_now = current(conn)
     if revision_now is not None and revision_now not in known():
         raise StoreError(
@@ -80,6 +125,8 @@ def upgrade(conn: Connection, revision: str = "head") -> None:
 
 def downgrade(conn: Connection, revision: str) -> None:
     """Step the schema back to revision (for rollbacks and the migration tests)."""
+    from alembic import command
+
     command.downgrade(config(conn), revision)
 
 
