@@ -73,7 +73,7 @@ class GovMeta:
             self.meta.get("articletitle"),
             self.info.get("标题"),
             self.meta.get("og:title"),
-            self.meta.get("wt.z_doctitle"),  # EUR-Lex: the act's full title
+            self._eur_lex_title(),  # EUR-Lex: the act's full title
             *fallbacks,
             self.heading,
         ):
@@ -84,6 +84,18 @@ class GovMeta:
                 if not _column_title(title, candidate, self.columns):
                     return title
         return None  # only the site's name: a <title> of "全国网络安全标准化技术委员会"
+
+    def _eur_lex_title(self) -> str | None:
+        """EUR-Lex's WT.z_docTitle, the act's full title; where it holds only the act's
+        designation, the designation followed by the Journal's title lines (`p.oj-doc-ti`:
+        "of 14 July 2026", "laying down …")."""
+        short = self.meta.get("wt.z_doctitle")
+        if not short or self.tree is None:
+            return short
+        lines = [" ".join(p.text_content().split()) for p in self.tree.xpath(_OJ_TITLE_XPATH)]
+        if not lines or lines[0].casefold() != short.casefold():
+            return short
+        return " ".join([short, *lines[1:]])
 
     def published(self) -> str | None:
         """The publication date the page states (info table, PubDate, firstpublishedtime, the
@@ -268,6 +280,7 @@ _METADATA_LINE = re.compile(
     r"\s*(?:发布日期|发布时间|日期|来源|浏览次数|Published|Posted|Updated|Last updated)\s*[:：]",
     re.I,
 )
+_OJ_TITLE_XPATH = "//p[contains(concat(' ', @class, ' '), ' oj-doc-ti ')]"
 _TITLE_XPATH = (
     "//body//*[self::div or self::h2 or self::h3 or self::p or self::span]"
     "[contains(@class, 'title') or contains(@id, 'title')]"

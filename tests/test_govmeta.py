@@ -730,3 +730,24 @@ def test_a_tc260_practice_guide_published_by_the_notice_carries_its_number() -> 
         page("<title>全国网络安全标准化技术委员会</title>", body), "https://www.tc260.org.cn/a"
     )
     assert article.document_number == "TC260-PG-20263A"
+
+
+def test_eur_lex_full_title_from_the_journal_lines_when_the_meta_gives_only_the_act() -> None:
+    head = (
+        '<meta name="WT.z_docTitle" content="Commission Implementing Regulation (EU) 2026/1873">'
+        "<title>Implementing regulation - EU - 2026/1873 - EN - EUR-Lex</title>"
+    )
+    body = (
+        '<p class="oj-doc-ti" id="title">COMMISSION IMPLEMENTING REGULATION (EU) 2026/1873</p>'
+        '<p class="oj-doc-ti">of 14 July 2026</p><p class="oj-doc-ti">laying down detailed '
+        "arrangements for AI regulatory sandboxes</p>"
+    )
+    article = extract_article(page(head, body, EN_FILLER), "https://eur-lex.europa.eu/eli/x")
+    assert article.title == (
+        "Commission Implementing Regulation (EU) 2026/1873 of 14 July 2026 laying down "
+        "detailed arrangements for AI regulatory sandboxes"
+    )
+    full = head.replace('2026/1873">', '2026/1873 of 14 July 2026 on sandboxes">')
+    assert extract_article(
+        page(full, body, EN_FILLER), "https://eur-lex.europa.eu/eli/x"
+    ).title == ("Commission Implementing Regulation (EU) 2026/1873 of 14 July 2026 on sandboxes")
