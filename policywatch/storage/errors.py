@@ -24,7 +24,9 @@ T = TypeVar("T")
 
 log = logging.getLogger("policywatch.storage")
 
-RETRY_DELAYS = (0.2, 0.5, 1.0, 2.0, 4.0)  # seconds before each new attempt (7.7 s in all)
+# Seconds before each new attempt (7.7 s in all): backoff capped at 2 s, so a server back
+# within the window is met within 2 s (a 4 s last wait missed one restarting under load).
+RETRY_DELAYS = (0.2, 0.5, 1.0, 2.0, 2.0, 2.0)
 # SQLSTATE classes of a lost server: connection exception (08), admin/crash shutdown and
 # "cannot connect now" (57P01-57P03, also what pg_terminate_backend sends).
 TRANSIENT_STATES = ("08", "57P01", "57P02", "57P03")
