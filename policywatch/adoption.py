@@ -178,8 +178,10 @@ MAX_DROPPED_WORD = 2  # a two-character word (服务, 管理, 应用) dropped or
 def _one_word_apart(a: str, b: str | None) -> bool:
     """Equal names, or one that is the other with one word of up to two characters more
     (生成式人工智能服务数据标注… -> 生成式人工智能数据标注…), both long enough to stay specific."""
-    if b is None or a == b:
-        return a == b
+    if a == b:
+        return True
+    if b is None:
+        return False
     short, long = sorted((a, b), key=len)
     if len(short) < MIN_WORD_DROP_NAME or not 0 < len(long) - len(short) <= MAX_DROPPED_WORD:
         return False

@@ -70,7 +70,12 @@ def extract_article(html: str, url: str, fallback_title: str | None = None) -> A
         author=doc.author or None,
         sitename=doc.sitename or None,
         language=doc.language or None,
-        **_with_site_owner(ids, instrument, (tree, gov, title)),
+        **_with_site_owner(
+            ids,
+            instruments.issued_document(instrument["stage"], ids["document_number"], title),
+            tree,
+            gov,
+        ),
         **instrument,
     )
 
@@ -106,17 +111,12 @@ def _with_own_identifier(
 
 
 def _with_site_owner(
-    ids: dict[str, Any],
-    instrument: dict[str, Any],
-    page: tuple[HtmlElement | None, GovMeta, str],
+    ids: dict[str, Any], document: bool, tree: HtmlElement | None, gov: GovMeta
 ) -> dict[str, Any]:
-    """A document (a draft, a final, a numbered instrument or a call) that names no issuer is its
-    site owner's, when the page names one (policywatch.siteowner); news and analysis stay
-    without. Read only then: it costs 7 ms a page (trafilatura leaves the furniture be)."""
-    tree, gov, title = page
-    if tree is None or ids["issuer"] is not None:
-        return ids
-    if not (instrument["stage"] or ids["document_number"] or instruments.is_call(title)):
+    """A document (instruments.issued_document) that names no issuer is its site owner's,
+    when the page names one (policywatch.siteowner); news and analysis stay without. Read
+    only then: it costs 7 ms a page (trafilatura leaves the furniture be)."""
+    if tree is None or ids["issuer"] is not None or not document:
         return ids
     return {**ids, "issuer": site_owner(tree, gov.meta)}
 

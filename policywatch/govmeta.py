@@ -355,8 +355,16 @@ def _more_labels(pieces: list[str]) -> dict[str, str]:
 # Labels whose value names the body when it is one: NIST's "Organization:", an "Author:" or
 # an event's "Organiser" (persons under "Author(s)" are not bodies).
 _BODY_LABELS = frozenset(
-    {"author", "organization", "organisation", "organiser", "organizer"}
-    | {"organized by", "organised by", "hosted by"}
+    [
+        "author",
+        "organization",
+        "organisation",
+        "organiser",
+        "organizer",
+        "organized by",
+        "organised by",
+        "hosted by",
+    ]
 )
 # What such a label names may be a centre too ("Organized by: Center for AI Standards and …").
 _LABELLED_BODY = re.compile(PUBLIC_BODY.pattern + r"|\b(?:Center|Centre)\b")

@@ -120,7 +120,7 @@ def own_identifier(
     (meta, `<title>`, heading, kicker), most official first; `text` its main text;
     `docket_label` what the page's "Agency/Docket Number" label says, if it has one."""
     header = text[:HEADER_CHARS]
-    if docket := _federal_register_docket(f"Docket No. {docket_label}\n{header}", header):
+    if docket := _federal_register_docket(docket_label, header):
         return docket
     if (label := _NUMBER_LABEL.search(header)) and (number := first_identifier(label["v"])):
         return number
@@ -130,11 +130,12 @@ def own_identifier(
     return _heading_line(text.split("\n")[:HEAD_LINES]) or _adopting_act(header)
 
 
-def _federal_register_docket(labels: str, header: str) -> str | None:
+def _federal_register_docket(label: str | None, header: str) -> str | None:
     """The regulations.gov docket a Federal Register document files itself under: in its
-    docket header or label, else in the sentence saying where comments on it go."""
-    for label in _DOCKET_HEADER.finditer(labels):
-        if found := _DOCKET.search(label["v"]):
+    docket label or header, else in the sentence saying where comments on it go."""
+    stated = [label or "", *(line["v"] for line in _DOCKET_HEADER.finditer(header))]
+    for value in stated:
+        if found := _DOCKET.search(value):
             return found.group(0)
     for named in _DOCKET_NAMED.finditer(header):
         sentence = _sentence_around(header, named.start())

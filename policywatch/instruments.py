@@ -139,6 +139,12 @@ def is_call(title: str) -> bool:
     return _CALL.search(title) is not None
 
 
+def issued_document(stage_: str | None, number: str | None, title: str) -> bool:
+    """True for what a body issues (a draft, a final, a numbered instrument or a call), which
+    takes the site's or the source's body when it names none; news and events do not."""
+    return stage_ is not None or number is not None or is_call(title)
+
+
 # A sentence that states when comments are due (its date is the deadline).
 _ZH_DEADLINE = re.compile(
     r"(?:意见|建议|反馈|评论).{0,12}(?:截止|截至)|(?:截止|截至).{0,30}(?:意见|建议|反馈)"

@@ -277,10 +277,10 @@ async def discover_links(
     if source.kind == "page":
         return [Link(source.url, source.name)], None
     known = None
-    preloaded = fetcher.session_validators()
     if store is not None and not backfill:
-        if preloaded is not None:
-            known = preloaded.get(source.url)
+        read_at_once = fetcher.session_validators()
+        if read_at_once is not None:
+            known = read_at_once.get(source.url)
         else:
             known = await asyncio.to_thread(store.validators, source.url)
     response = await fetcher.get(

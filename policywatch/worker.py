@@ -16,7 +16,7 @@ from policywatch.dedupe import Fingerprint, Prepared, fingerprint, prepare
 from policywatch.errors import PolicywatchError
 from policywatch.extract import extract_article
 from policywatch.glossary import Glossary, cached_glossary
-from policywatch.instruments import is_call
+from policywatch.instruments import issued_document
 from policywatch.models import Article, Relevance
 
 _STATE: dict[str, object] = {}
@@ -64,9 +64,7 @@ def with_source_issuer(article: Article, job: PageJob) -> Article:
     """A document (a draft, a final, a numbered instrument or a call) that names no issuer
     gets the source's `issuer`: every page of the source comes from that body's own site.
     News and events keep none."""
-    is_document = (
-        article.stage is not None or article.document_number is not None or is_call(article.title)
-    )
+    is_document = issued_document(article.stage, article.document_number, article.title)
     if job.source_issuer is None or article.issuer is not None or not is_document:
         return article
     return replace(article, issuer=job.source_issuer)
