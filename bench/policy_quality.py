@@ -46,6 +46,7 @@ SETS = {
     "heldout5": ROOT / "bench" / "data" / "policy-heldout5",
     "heldout6": ROOT / "bench" / "data" / "policy-heldout6",
     "heldout7": ROOT / "bench" / "data" / "policy-heldout7",
+    "heldout8": ROOT / "bench" / "data" / "policy-heldout8",
 }
 # The labelled pages are dated up to 2027; they are read as of this day, so the guard that drops
 # implausible future dates (policywatch.discover.plausible_date) treats them as it would then.
