@@ -122,7 +122,7 @@ class GovMeta:
         stated = _iso_day(self.dateline() or "") or self.period_start()
         if stated or not extracted or _copyright_day(extracted, self.copyright_years):
             return stated
-        return extracted
+        return None if _year_only_guess(extracted, self.own_pieces) else extracted
 
     def dateline(self) -> str | None:
         """A date standing alone under the title ("2027-03-19 21:36"), or the element classed
@@ -178,7 +178,25 @@ def _copyright_day(day: str, years: frozenset[str]) -> bool:
     return day[4:10] == "-01-01" and day[:4] in years
 
 
+def _year_only_guess(day: str, pieces: tuple[str, ...]) -> bool:
+    """True for 'YYYY-01-01' when the page never states 1 January of YYYY: the extractor
+    read a bare year (a cited 〔2024〕58号, "Regulation (EU) 2024/1689", a URL's /202411/)."""
+    if day[4:10] != "-01-01":
+        return False
+    year = day[:4]
+    stated = re.compile(
+        rf"{year}\s*年\s*0?1\s*月\s*0?1\s*日|{year}[-/.]0?1[-/.]0?1\b"
+        rf"|\b(?:January|Jan\.?) 0?1(?:st)?,? {year}|\b0?1(?:st)? (?:January|Jan\.?) {year}"
+        rf"|\b0?1/0?1/{year}",
+        re.I,
+    )
+    return not any(stated.search(piece) for piece in pieces)
+
+
 _DAY = re.compile(r"(\d{4})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})")
+# A numeric date written month or day first ("05/20/2027" on the Federal Register, "20/05/2027"
+# in Europe): read only where one part cannot be a month, so the order is not a guess.
+_SLASHED_DAY = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})/(\d{4})(?![\d/])")
 
 
 _JOURNAL_DAY = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})\.(\d{4})\b")
@@ -198,9 +216,25 @@ def _iso_day(value: str) -> str | None:
     match = _DAY.search(value)
     if not match:
         written = find_dates(value[:60])  # "03 December 2026"
-        return written[0].isoformat() if written else None
+        return written[0].isoformat() if written else _unambiguous_slashed(value[:60])
     year, month, day = match.groups()
     return f"{year}-{int(month):02d}-{int(day):02d}"
+
+
+def _unambiguous_slashed(value: str) -> str | None:
+    """'YYYY-MM-DD' of a month/day/year or day/month/year date whose order its numbers fix
+    (one of them above 12), else None."""
+    match = _SLASHED_DAY.search(value)
+    if not match:
+        return None
+    first, second, year = (int(g) for g in match.groups())
+    if (first > 12) == (second > 12):
+        return None
+    month, day = (second, first) if first > 12 else (first, second)
+    try:
+        return date(year, month, day).isoformat()
+    except ValueError:
+        return None
 
 
 def read_gov_meta(tree: HtmlElement) -> GovMeta:
@@ -261,11 +295,14 @@ def _lazy(tree: HtmlElement, xpath: str) -> Iterator[HtmlElement]:
 _KICKER_XPATH = (
     "//h1//*[contains(@class, 'series') or contains(@class, 'kicker')"
     " or contains(@class, 'eyebrow')] | //h1/small"  # <h1><small>NIST AI 100-7 …</small><br>…
+    " | //h1/preceding-sibling::*[1][self::small or contains(@id, 'series')"
+    " or contains(@class, 'series')]"  # CSRC: <small id="pub-series">NIST AI 600-2</small><h1>
 )
 
 
 def _kicker(tree: HtmlElement) -> str | None:
-    """The text of a series label or kicker inside the first <h1> that holds one, or None."""
+    """The text of a series label or kicker inside the first <h1> that holds one, or set
+    right above it, or None."""
     texts = (" ".join(node.text_content().split()) for node in tree.xpath(_KICKER_XPATH))
     return next((t for t in texts if t), None)
 
@@ -440,9 +477,13 @@ def _signature(pieces: list[str]) -> str | None:
 _DATELINE = re.compile(
     r"(?:(?:发布|发稿)(?:时间|日期)\s*[:：]\s*(?P<labelled>.{6,24})"
     r"|(?:作者|来源)\s*[:：][^:：]{0,20}?(?P<byline>\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)"
-    r"|(?P<bare>\d{4}-\d{1,2}-\d{1,2})(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?(?:\s|$)).*"
+    r"|(?P<bare>\d{4}-\d{1,2}-\d{1,2})(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?(?:\s|$)"
+    # an insight's "May 27, 2027 · Life Sciences"; a notice's signature date standing alone
+    r"|(?P<written>(?:[A-Z][a-z]{2,8}\.? \d{1,2}, \d{4}|\d{1,2} [A-Z][a-z]{2,8} \d{4}))"
+    r"(?=\s*[·|]|$)|(?P<signed>\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)$).*"
 )
 MAX_DATELINE_CHARS = 60
+_META_SEPARATOR = re.compile(r"\s+[·|]\s+")
 _COPYRIGHT = re.compile(r"(?:©|Copyright|版权所有)\D{0,20}(\d{4})(?:\s*[-–]\s*(\d{4}))?", re.I)
 
 
@@ -450,10 +491,11 @@ def _dateline(pieces: list[str]) -> str | None:
     """The first short piece that opens with a publication date (a news page's "2027-03-19
     21:36:10", a TC260 notice's "发布时间：2027-02-19　来源：秘书处"); not a "today" widget."""
     for piece in pieces:
-        match = _DATELINE.fullmatch(piece) if len(piece) <= MAX_DATELINE_CHARS else None
+        head = _META_SEPARATOR.split(piece, maxsplit=1)[0]  # "May 27, 2027 · Life Sciences · …"
+        match = _DATELINE.fullmatch(piece) if len(head) <= MAX_DATELINE_CHARS else None
         if match is None:
             continue
-        day = match.group("labelled") or match.group("byline") or match.group("bare")
+        day = next(d for d in match.groupdict().values() if d)
         if _iso_day(day):
             return str(day)
     return None

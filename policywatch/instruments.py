@@ -92,7 +92,7 @@ _FINAL_TEXT = _either(
     r"\b(?:were|was) (?:formally )?adopted by (?:the |a )?(?:Commission|Communication|Decision)\b",
     r"\b(?:enters?|comes?) into force\b|\bhereby (?:ordered|issued)\b",
     r"\bfinali[sz]es the draft\b|\bACTION:\s*Final rule\b",
-    r"\bthe final (?:version|profile|guidance|guidelines|publication|report|rule)\b",
+    r"\b(?:the|this) final (?:version|profile|guidance|guidelines|publication|report|rule)\b",
     r"\b(?:developed|revised|finalised|finalized) following (?:a|the) (?:public )?consultation\b",
     r"现提出如下意见|现印发给你们|现予印发",
 )

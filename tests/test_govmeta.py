@@ -751,3 +751,57 @@ def test_eur_lex_full_title_from_the_journal_lines_when_the_meta_gives_only_the_
     assert extract_article(
         page(full, body, EN_FILLER), "https://eur-lex.europa.eu/eli/x"
     ).title == ("Commission Implementing Regulation (EU) 2026/1873 of 14 July 2026 on sandboxes")
+
+
+def test_a_bare_year_read_as_1_january_is_no_publication_date() -> None:
+    body = (
+        "<h1>苏州工业园区关于人工智能医疗器械产业的若干措施（征求意见稿）</h1>"
+        "<p>参照《生物医药三年行动计划》（苏园管〔2024〕58号）执行。</p>"
+        '<p style="text-align:right">2026年9月1日</p>'
+    )
+    article = extract_article(page("<title>园区通知</title>", body), "https://www.sipac.gov.cn/a")
+    assert article.published == date(2026, 9, 1)  # the signature date, not 2024-01-01
+    event = "<h1>AI Pact webinar on Annex III</h1><p>Under Regulation (EU) 2024/1689 …</p>"
+    webinar = extract_article(page("<title>Webinar</title>", event, EN_FILLER), "https://x.eu/e")
+    assert webinar.published is None
+
+
+@pytest.mark.parametrize(
+    ("stated", "day"),
+    [("05/20/2026", date(2026, 5, 20)), ("20/05/2026", date(2026, 5, 20)), ("05/06/2026", None)],
+)
+def test_a_slashed_publication_date_is_read_only_when_its_order_is_certain(
+    stated: str, day: date | None
+) -> None:
+    """Month first on the Federal Register, day first in Europe: 05/06 could be either."""
+    from policywatch.govmeta import read_gov_meta
+
+    body = f"<h1>Final AI device rule</h1><dl><dt>Publication Date:</dt><dd>{stated}</dd></dl>"
+    gov = read_gov_meta(fromstring(page("<title>Rule</title>", body, EN_FILLER)))
+    assert gov.published() == (day.isoformat() if day else None)
+
+
+def test_an_insight_dateline_before_its_topics_is_the_publication_date() -> None:
+    body = (
+        "<h1>Two AI device rules to plan for</h1>"
+        '<p class="insight-meta">May 27, 2026 · Life Sciences · Digital Health · Artificial '
+        "Intelligence</p>"
+    )
+    article = extract_article(page("<title>Insight</title>", body, EN_FILLER), "https://law.x/i")
+    assert article.published == date(2026, 5, 27)
+
+
+def test_a_series_label_above_the_heading_gives_a_nist_number_and_its_stage() -> None:
+    body = (
+        '<div><small id="pub-series">NIST AI 600-2</small><h1 id="pub-title">Profile for '
+        "Agentic AI Systems</h1></div><dl><dt>Date Published:</dt><dd>December 9, 2026</dd></dl>"
+    )
+    text = "<p>Compared with the initial public draft, this final version renames the profile.</p>"
+    article = extract_article(
+        page("<title>CSRC</title>", body, text + EN_FILLER), "https://csrc.x/p"
+    )
+    assert (article.title, article.document_number, article.stage) == (
+        "Profile for Agentic AI Systems",
+        "NIST AI 600-2",
+        "final",
+    )
