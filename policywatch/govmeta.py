@@ -64,6 +64,7 @@ class GovMeta:
     copyright_years: frozenset[str] = frozenset()  # years of "© 2000-2027" notices
     paragraphs: tuple[str, ...] = ()  # the page's own paragraphs, main text or not
     kicker: str | None = None  # a series label set in the heading ("NIST AI 800-3 (Draft)")
+    order_bodies: tuple[str, ...] = ()  # the bodies heading a joint order, lead first
 
     def official_title(self, *fallbacks: str | None) -> str | None:
         """ArticleTitle, og:title or the info table's 标题, else the first fallback; without
@@ -250,10 +251,12 @@ def read_gov_meta(tree: HtmlElement) -> GovMeta:
     pieces = body_pieces(tree)
     _add_labels(info, pieces)
     own, own_text = _own_texts(tree)
+    bodies, order_number = _joint_order(own_text)
     return GovMeta(
         meta,
         info,
-        number_line=_number_line(own_text) or _labelled_number(own_text),
+        number_line=_number_line(own_text) or order_number or _labelled_number(own_text),
+        order_bodies=bodies,
         heading=_heading(tree),
         kicker=_kicker(tree),
         signature=_signature(pieces),
@@ -346,6 +349,25 @@ def _number_line(pieces: list[str]) -> str | None:
 
 
 _ORDER_SEQUENCE = re.compile(r"第\s*\d{1,5}\s*号")
+MAX_JOINT_BODIES = 8
+
+
+def _joint_order(pieces: list[str]) -> tuple[tuple[str, ...], str | None]:
+    """The bodies and number of a joint order's heading: the bodies one a line, then "令",
+    then "第26号" (GB/T 9704); the number is the lead body's (国家互联网信息办公室令第26号)."""
+    for at, piece in enumerate(pieces[1:-1], start=1):
+        if piece != "令" or not _ORDER_SEQUENCE.fullmatch(pieces[at + 1]):
+            continue
+        above = pieces[max(0, at - MAX_JOINT_BODIES) : at]
+        bodies: list[str] = []
+        for line in reversed(above):
+            if not _SHORT_BODY.fullmatch(line):
+                break
+            bodies.insert(0, line)
+        if bodies:
+            lead = bodies[0].removeprefix("中华人民共和国")
+            return tuple(bodies), normalise_number(lead + "令" + pieces[at + 1])
+    return (), None
 # A 文号 label inside a line of page facts: "发布日期：2027-03-18　文号：国标委发〔2027〕9号".
 _NUMBER_LABEL = re.compile(r"(?:发文字号|文号)\s*[:：]\s*(?P<n>\S{4,30})")
 
@@ -464,12 +486,32 @@ _WRITTEN_ON = re.compile(r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日")
 
 
 def _signature(pieces: list[str]) -> str | None:
-    """The body signing the notice: a line naming a body right above a line that is only
-    the date (GB/T 9704 署名 and 成文日期), as under "…全国网络安全标准化技术委员会秘书处"."""
+    """The body signing the notice: a line naming a body (or bodies, "国家发展改革委　国家数据局")
+    right above a line that is only the date (GB/T 9704 署名 and 成文日期), as under
+    "…全国网络安全标准化技术委员会秘书处"."""
     for piece, following in zip(pieces, [*pieces[1:], ""], strict=True):
-        if _SIGNER.fullmatch(piece) and _WRITTEN_ON.fullmatch(following):
+        if not _WRITTEN_ON.fullmatch(following):
+            continue
+        if _SIGNER.fullmatch(piece):
             return piece
+        if joint := joined_bodies(piece):
+            return joint
     return None
+
+
+def _without_state_prefix(name: str) -> str:
+    """A ministry as documents name it (司法部), not as its site does (中华人民共和国司法部)."""
+    short = name.removeprefix("中华人民共和国")
+    return short if short != name and _SHORT_BODY.fullmatch(short) else name
+
+
+def joined_bodies(line: str) -> str | None:
+    """Chinese bodies set apart by spaces ("国家发展改革委 国家数据局 国家能源局") joined by 、
+    as a joint document lists its issuers; None unless every part names a body."""
+    parts = line.split()
+    if len(parts) < 2 or not all(_SHORT_BODY.fullmatch(p) for p in parts):
+        return None
+    return "、".join(parts)
 
 
 # A date standing alone under the title: numeric with a time, after a 发布时间 label, or
@@ -709,6 +751,7 @@ def issuer(gov: GovMeta, text: str) -> str | None:
         return match.group(1).strip(" ,")
     return (
         gov.signature
+        or "、".join(gov.order_bodies)
         or _own_order_body(gov)
         or _acting_body(text)
         or _signing_department(text)
@@ -771,8 +814,8 @@ def _with_ministry(name: str, gov: GovMeta) -> str:
     """A stated source the document itself names more fully: the signature it abbreviates
     (园区管委会 -> 苏州工业园区管理委员会); for a web department, the body signing or titling
     the document, else the department completed with the site's ministry."""
-    if _abbreviates(name, gov.signature):
-        return str(gov.signature)
+    if _abbreviates(name, gov.signature) or "、" in (gov.signature or ""):
+        return str(gov.signature)  # a joint signature names every issuer; a source one
     if unit := _unit_of(name, gov):
         return unit
     if own := _document_body(name, gov):
@@ -781,8 +824,8 @@ def _with_ministry(name: str, gov: GovMeta) -> str:
         return name
     if gov.signature and gov.signature != name:
         return gov.signature  # 交通运输部 over ContentSource 运输服务司; or 工业和信息化部科技司
-    if body := _title_body(gov) or _own_order_body(gov):
-        return body  # ContentSource 法规司 of 国家市场监督管理总局令第118号
+    if body := _title_body(gov, _SHORT_BODY) or _own_order_body(gov):
+        return body  # ContentSource 法规司 of 国家市场监督管理总局令第118号; 科技部关于…
     ministry = gov.ministry()
     if not ministry or ministry.endswith(name):
         return name
@@ -859,7 +902,7 @@ def _body_name(stated: str) -> str:
     """A stated issuer without site-name suffixes or the parent-department tail."""
     name = _ISSUER_SUFFIX.sub("", " ".join(stated.split()))
     if not name.isascii():
-        return name
+        return joined_bodies(name) or _without_state_prefix(name)
     for _ in range(2):  # "… (NIST), Commerce.": the department, then the acronym
         name = _AGENCY_TAIL.sub("", name).rstrip(". ")
     return _without_parent(name)

@@ -805,3 +805,50 @@ def test_a_series_label_above_the_heading_gives_a_nist_number_and_its_stage() ->
         "NIST AI 600-2",
         "final",
     )
+
+
+def test_a_joint_order_heading_gives_the_lead_body_s_number_and_every_issuer() -> None:
+    body = (
+        "<h1>人工智能智能体服务管理暂行办法</h1>"
+        '<p style="text-align:center">国家互联网信息办公室<br>中华人民共和国工业和信息化部'
+        "<br>中华人民共和国公安部</p><p>令</p><p>第26号</p>"
+    )
+    article = extract_article(page("<title>办法</title>", body), "https://www.cac.gov.cn/a")
+    assert article.document_number == "国家互联网信息办公室令第26号"
+    assert (
+        article.issuer == "国家互联网信息办公室、中华人民共和国工业和信息化部、中华人民共和国公安部"
+    )
+
+
+def test_a_joint_signature_beats_the_posting_centre_and_spaced_issuers_are_joined() -> None:
+    head = '<meta name="ContentSource" content="创新驱动发展中心"><title>公告</title>'
+    body = (
+        "<h1>关于《算力调度管理办法（征求意见稿）》公开征求意见的公告</h1>"
+        f"{ZH_FILLER}<p>国家发展改革委　国家数据局</p><p>2026年5月22日</p>"
+    )
+    article = extract_article(page(head, body), "https://www.ndrc.gov.cn/a")
+    assert article.issuer == "国家发展改革委、国家数据局"
+    table = (
+        "<table><tr><td>发文机关：</td><td>国家发展改革委 国家数据局 国家能源局</td>"
+        "<td>发文字号：</td><td>发改数据〔2026〕1187号</td><td>成文日期：</td><td>2026年08月28日</td>"
+        "</tr></table>"
+    )
+    from policywatch.govmeta import issuer, read_gov_meta
+
+    assert issuer(read_gov_meta(fromstring(page("", table))), "") == (
+        "国家发展改革委、国家数据局、国家能源局"
+    )
+
+
+@pytest.mark.parametrize(
+    ("source", "title", "issuer"),
+    [
+        ("中华人民共和国司法部", "司法部关于《条例（征求意见稿）》公开征求意见的通知", "司法部"),
+        ("资源配置与管理司", "科技部关于发布重点专项项目申报指南的通知", "科技部"),
+    ],
+)
+def test_a_ministry_is_named_as_its_documents_name_it(source: str, title: str, issuer: str) -> None:
+    head = f'<meta name="ContentSource" content="{source}">'
+    head += f'<meta name="ArticleTitle" content="{title}">'
+    article = extract_article(page(head, f"<h1>{title}</h1>"), "https://www.gov.cn/b")
+    assert article.issuer == issuer
