@@ -488,6 +488,7 @@ def test_state_proposed_rules_and_draft_guidance_notices_are_drafts(title: str, 
     ("text", "deadline"),
     [
         ("反馈时间：2026年5月15日至2026年6月14日。", date(2026, 6, 14)),
+        ("一、征集时间：2026年3月10日至2026年4月9日。", date(2026, 4, 9)),
         (
             "This consultation ran from\n9:30am on 4 March 2026 to 11:59pm on 29 April 2026\n"
             "Consultation description",
