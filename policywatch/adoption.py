@@ -41,6 +41,9 @@ _CONSULTED = re.compile(
     r"(?:public\s+)?consultation\b"
     r"|\bcompared (?:to|with) the draft\b|\bfeedback (?:received )?on the draft\b"
     r"|\bhaving considered the (?:responses|feedback|comments)\b"
+    # an EU act's recital: "the Commission consulted stakeholders on a draft of this Regulation"
+    r"|\bconsulted (?:\w+ ){0,3}on (?:a|the) draft\b"
+    r"|\btook (?:the |all )?(?:feedback|comments|views)(?: received)? into account\b"
     r"|\bin response to (?:the )?comments\b|\bnotice of proposed rulemaking\b"
     r"|\bdraft of the \w+ was open for (?:public )?(?:feedback|comment)"
     r"|\bdraft (?:was |had been )?(?:published|released|issued) for (?:public )?"
@@ -116,6 +119,8 @@ _NOT_NAME_WORDS = frozenset(
         "version",
         "open",
         "feedback",
+        # an EU act's title formula ("… of the European Parliament and of the Council as
+        # regards …") names no subject
     ]
 )
 _PLACE = re.compile(r"^([\u4e00-\u9fff]{2,7}?[省市区县州])")
@@ -150,7 +155,11 @@ def same_instrument(final_title: str, draft_title: str) -> bool:
             _rule_stem(instrument_key(final_title)),
             _rule_stem(instrument_key(draft_title)),
         )
-        return final_stem is not None and _one_word_apart(final_stem, draft_stem)
+        if final_stem is None or draft_stem is None:
+            return False
+        if not _PLAN_PERIOD.search(draft_stem):  # a plan gains its years on adoption
+            final_stem = _PLAN_PERIOD.sub("", final_stem)
+        return _one_word_apart(final_stem, draft_stem)
     own, theirs = _identifiers(final_title), _identifiers(draft_title)
     if own and theirs:  # IR 8612 is the final of draft IR 8612, not of AI 700-3
         return bool(own & theirs)
@@ -162,7 +171,10 @@ def same_instrument(final_title: str, draft_title: str) -> bool:
 # The two names of a departmental rule (规章制定程序条例 §7: 规章的名称一般称"规定"、"办法"):
 # a draft 办法 is often issued, by order, as a 规定 of the same name.
 # A rule often gains 管理 on adoption (流通办法 -> 流通管理办法): the same name.
-_RULE_KIND = re.compile(r"(?:管理)?(?:暂行)?(?:办法|规定)$")
+_RULE_KIND = re.compile(r"(?:管理)?(?:暂行)?(?:办法|规定)$|若干(?:政策)?措施$|若干政策$")
+# A plan's years, which it often gains on adoption (行动方案 -> 行动方案（2027—2029年）): a
+# key's "20272029年" ending. Two plans that both state years must state the same ones.
+_PLAN_PERIOD = re.compile(r"\d{4}\d{4}年$")
 _TRIAL = re.compile(r"(?:试行|暂行)$")  # 《…规定（试行）》: adopted for a trial period
 
 

@@ -91,9 +91,14 @@ class GovMeta:
         designation, the designation followed by the Journal's title lines (`p.oj-doc-ti`:
         "of 14 July 2026", "laying down …")."""
         short = self.meta.get("wt.z_doctitle")
-        if not short or self.tree is None:
+        if self.tree is None:
             return short
         lines = [" ".join(p.text_content().split()) for p in self.tree.xpath(_OJ_TITLE_XPATH)]
+        if not short:  # no meta: the language bar's title, else the Journal's lines
+            translated = " ".join(self.tree.xpath("string(//*[@id='translatedTitle'])").split())
+            if translated or not lines:
+                return translated or None
+            short = _designation(lines[0])
         if not lines or lines[0].casefold() != short.casefold():
             return short
         return " ".join([short, *lines[1:]])
@@ -177,6 +182,13 @@ def _column_title(title: str, candidate: str, columns: frozenset[str]) -> bool:
 def _copyright_day(day: str, years: frozenset[str]) -> bool:
     """True for 'YYYY-01-01' when YYYY is a year of the page's copyright notice."""
     return day[4:10] == "-01-01" and day[:4] in years
+
+
+def _designation(line: str) -> str:
+    """An act's designation as the Journal sets it in capitals, in the case its title uses:
+    "COMMISSION DELEGATED REGULATION (EU) 2027/1342" -> "Commission Delegated Regulation
+    (EU) 2027/1342"."""
+    return " ".join(w.capitalize() if w.isalpha() and w.isupper() else w for w in line.split())
 
 
 def _year_only_guess(day: str, pieces: tuple[str, ...]) -> bool:

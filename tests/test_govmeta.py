@@ -852,3 +852,22 @@ def test_a_ministry_is_named_as_its_documents_name_it(source: str, title: str, i
     head += f'<meta name="ArticleTitle" content="{title}">'
     article = extract_article(page(head, f"<h1>{title}</h1>"), "https://www.gov.cn/b")
     assert article.issuer == issuer
+
+
+@pytest.mark.parametrize("translated", [True, False])
+def test_eur_lex_title_without_the_meta_from_the_language_bar_or_the_journal(
+    translated: bool,
+) -> None:
+    full = (
+        "Commission Delegated Regulation (EU) 2026/1342 of 5 May 2026 amending Annex III as "
+        "regards the list of high-risk AI systems"
+    )
+    bar = f'<p id="translatedTitle">{full}</p>' if translated else ""
+    body = (
+        f'{bar}<p class="oj-doc-ti">COMMISSION DELEGATED REGULATION (EU) 2026/1342</p>'
+        '<p class="oj-doc-ti">of 5 May 2026</p><p class="oj-doc-ti">amending Annex III as '
+        "regards the list of high-risk AI systems</p>"
+    )
+    head = "<title>Delegated regulation - EU - 2026/1342 - EN - EUR-Lex</title>"
+    article = extract_article(page(head, body, EN_FILLER), "https://eur-lex.europa.eu/eli/y")
+    assert article.title == full

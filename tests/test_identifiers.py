@@ -222,3 +222,32 @@ def test_a_provinces_short_self_reference_is_named_in_full() -> None:
     )
     article = extract_article(html, "https://gxt.jiangsu.gov.cn/art/2026/5/11/art_1.html")
     assert article.issuer == "江苏省工业和信息化厅"
+
+
+@pytest.mark.parametrize(
+    ("final", "draft", "same"),
+    [
+        (  # a plan gains its years on adoption
+            "关于印发《北京市加快具身智能产业创新发展行动方案（2027—2029年）》的通知",
+            "关于《北京市加快具身智能产业创新发展行动方案（征求意见稿）》公开征求意见的通知",
+            True,
+        ),
+        (  # two plans stating different years are two plans
+            "关于印发《北京市加快具身智能产业创新发展行动方案（2027—2029年）》的通知",
+            "关于《北京市加快具身智能产业创新发展行动方案（2024—2026年）（征求意见稿）》的通知",
+            False,
+        ),
+        (  # 若干政策 adopted as 若干措施
+            "关于印发《合肥市促进数据标注产业高质量发展若干措施》的通知",
+            "关于公开征求《合肥市促进数据标注产业高质量发展若干政策（征求意见稿）》意见的公告",
+            True,
+        ),
+        (
+            "关于印发《合肥市促进数据标注产业高质量发展若干措施》的通知",
+            "关于公开征求《合肥市促进数据交易产业高质量发展若干政策（征求意见稿）》意见的公告",
+            False,
+        ),
+    ],
+)
+def test_chinese_names_across_adoption(final: str, draft: str, same: bool) -> None:
+    assert same_instrument(final, draft) is same

@@ -240,6 +240,12 @@ def test_renamed_final_links_only_when_its_text_says_it_was_consulted_on(
         ("Responses to that consultation will be published later.", False),
         ("Those who responded to the consultation on data access", False),
         ("现就《办法》公开征求意见，截止时间为12月10日。", False),
+        (
+            "(3) The Commission consulted stakeholders on a draft of this Regulation between 15 "
+            "January and 12 February 2027 and took the feedback received into account.",
+            True,
+        ),
+        ("The Commission consulted the AI Board on its annual work programme.", False),
     ],
 )
 def test_consultation_evidence_phrases(text: str, expected: bool) -> None:
