@@ -323,9 +323,28 @@ def adopted_draft(final: DraftRef, drafts: Iterable[DraftRef]) -> DraftRef | Non
     same = [d for d in fitting if same_instrument(final.title, d.title)]
     if not same and isinstance(final.consulted, frozenset):  # the final names its draft
         same = [d for d in fitting if named_key(d.title) in final.consulted]
-    if not same and final.consulted:
-        same = [d for d in fitting if renamed_instrument(final.title, d.title)]
+    if not same:
+        same = [
+            d
+            for d in fitting
+            if (final.consulted or same_act_kind(final.title, d.title))
+            and renamed_instrument(final.title, d.title)
+        ]
     return max(same, key=lambda d: d.published or date.min, default=None)
+
+
+# An EU act's kind as a Have your say initiative names it ("implementing act on AI regulatory
+# sandboxes") and as the Journal titles it ("Commission Implementing Regulation (EU) …").
+_ACT_KIND = re.compile(
+    r"\b(implementing|delegated)\s+(?:act|regulation|decision|directive)\b", re.I
+)
+
+
+def same_act_kind(final_title: str, draft_title: str) -> bool:
+    """True when both titles name one kind of EU act (implementing or delegated): a draft
+    act consulted on under that name is adopted as that kind of act, renamed."""
+    kinds = [_ACT_KIND.search(t) for t in (final_title, draft_title)]
+    return all(kinds) and len({k.group(1).lower() for k in kinds if k}) == 1
 
 
 def renamed_instrument(final_title: str, draft_title: str) -> bool:

@@ -380,6 +380,8 @@ def _joint_order(pieces: list[str]) -> tuple[tuple[str, ...], str | None]:
             lead = bodies[0].removeprefix("中华人民共和国")
             return tuple(bodies), normalise_number(lead + "令" + pieces[at + 1])
     return (), None
+
+
 # A 文号 label inside a line of page facts: "发布日期：2027-03-18　文号：国标委发〔2027〕9号".
 _NUMBER_LABEL = re.compile(r"(?:发文字号|文号)\s*[:：]\s*(?P<n>\S{4,30})")
 

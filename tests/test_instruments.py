@@ -573,3 +573,29 @@ def test_a_trial_mark_or_an_interim_rule_does_not_hide_the_adopted_draft(
     from policywatch.adoption import same_instrument
 
     assert same_instrument(final, draft) is same
+
+
+def test_an_eu_act_adopted_as_the_kind_of_act_its_draft_named_links_renamed() -> None:
+    commission = "European Commission"
+    draft = DraftRef(
+        "https://ec/hys/1",
+        "Artificial intelligence – implementing act on AI regulatory sandboxes",
+        commission,
+        date(2026, 3, 12),
+    )
+    delegated = DraftRef(
+        "https://ec/hys/2",
+        "Artificial intelligence – delegated act on AI regulatory sandboxes",
+        commission,
+        date(2026, 3, 12),
+    )
+    final = DraftRef(
+        "https://eur-lex/f",
+        "Commission Implementing Regulation (EU) 2026/1873 of 14 July 2026 laying down detailed "
+        "arrangements for the operation of AI regulatory sandboxes pursuant to Regulation (EU) "
+        "2024/1689",
+        commission,
+        date(2026, 7, 15),
+    )
+    assert adopted_draft(final, [delegated]) is None  # another kind of act, text silent
+    assert adopted_draft(final, [draft, delegated]) == draft
