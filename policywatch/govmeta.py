@@ -58,7 +58,6 @@ class GovMeta:
     number_line: str | None = None  # a line of the page that is just a document number
     heading: str | None = None  # the first <h1>, else the first element classed as a title
     signature: str | None = None  # the body signing the notice above its date (GB/T 9704)
-    columns: frozenset[str] = frozenset()  # short link texts: the site's column names
     tree: HtmlElement | None = field(default=None, compare=False, repr=False)  # read lazily
     own_pieces: tuple[str, ...] = ()  # text pieces outside lists, asides, header and footer
     copyright_years: frozenset[str] = frozenset()  # years of "© 2000-2027" notices
@@ -82,7 +81,7 @@ class GovMeta:
                 continue  # a "发布日期：… 浏览次数：…" line taken for the title by the extractor
             if not _only_site_name(candidate.strip(), sites):
                 title = _without_kicker(strip_site_suffix(candidate, sites), self.kicker)
-                if not _column_title(title, candidate, self.columns):
+                if not _column_title(title, candidate, self.tree):
                     return title
         return None  # only the site's name: a <title> of "全国网络安全标准化技术委员会"
 
@@ -173,10 +172,13 @@ def _without_kicker(title: str, kicker: str | None) -> str:
     return title
 
 
-def _column_title(title: str, candidate: str, columns: frozenset[str]) -> bool:
+def _column_title(title: str, candidate: str, tree: HtmlElement | None) -> bool:
     """True for a <title> of the column and the site ("标准征求意见-…委员会"): a CMS detail
-    page that names no document in its <title>."""
-    return title != " ".join(candidate.split()) and title in columns
+    page that names no document in its <title>. The links are read only for a short title
+    that lost a suffix (reading them all took 2 ms a page)."""
+    if title == " ".join(candidate.split()) or len(title) > MAX_COLUMN_CHARS or tree is None:
+        return False
+    return title in _column_names(tree)
 
 
 def _copyright_day(day: str, years: frozenset[str]) -> bool:
@@ -272,7 +274,6 @@ def read_gov_meta(tree: HtmlElement) -> GovMeta:
         heading=_heading(tree),
         kicker=_kicker(tree),
         signature=_signature(pieces),
-        columns=_column_names(tree),
         tree=tree,
         own_pieces=tuple(own),
         copyright_years=_copyright_years(pieces),
