@@ -12,8 +12,6 @@ import socket
 from collections.abc import Callable, Iterable
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from courlan import normalize_url
-
 from policywatch.errors import DiscoveryError
 
 # Schemes a discovered link may use; everything else (ftp:, javascript:, data:, file:) is refused.
@@ -63,6 +61,8 @@ def canonical_url(url: str) -> str:
     ``index.html``-style documents and trailing slashes, and sorts the query. Idempotent.
     Raises DiscoveryError for anything that is not an absolute http(s) URL.
     """
+    from courlan import normalize_url  # imports urllib3 (0.13 s): only when a URL needs it
+
     text = url.strip()
     try:
         first = urlsplit(text)

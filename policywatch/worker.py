@@ -14,7 +14,6 @@ from policywatch.crosslang import story_keys
 from policywatch.decode import decode_body
 from policywatch.dedupe import Fingerprint, Prepared, fingerprint, prepare
 from policywatch.errors import PolicywatchError
-from policywatch.extract import extract_article
 from policywatch.glossary import Glossary, cached_glossary
 from policywatch.instruments import issued_document
 from policywatch.models import Article, Relevance
@@ -72,6 +71,10 @@ def with_source_issuer(article: Article, job: PageJob) -> Article:
 
 def process_page(job: PageJob) -> PageResult:
     """Decode, extract, fingerprint and classify one page; errors become a failed result."""
+    # Imported here: trafilatura (with courlan and urllib3, 0.2 s) is the workers' (the
+    # forkserver warms it), not the main process's start-up.
+    from policywatch.extract import extract_article
+
     try:
         html = decode_body(job.body, job.charset)
         article = with_source_issuer(extract_article(html, job.url, job.fallback_title), job)

@@ -289,3 +289,17 @@ def test_two_workers_ingest_at_once_and_brief_once(
     assert len(smtp_server.messages) == 1, "the weekly briefing is sent once"
     assert week in smtp_server.messages[0]["Subject"]
     assert [(row["week"], row["status"]) for row in sent] == [(week, "sent")]
+
+
+def test_the_main_process_start_up_imports_no_extractor() -> None:
+    """trafilatura, courlan and urllib3 (0.2 s) are the extraction workers' imports (the
+    forkserver warms them), not every command's start-up."""
+    import subprocess
+    import sys
+
+    heavy = ("trafilatura", "courlan", "urllib3")
+    loaded = f"[m for m in {heavy!r} if m in sys.modules]"
+    code = f"import sys, flows.ingest, policywatch.cli; print({loaded})"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
