@@ -59,7 +59,7 @@ def extract_article(html: str, url: str, fallback_title: str | None = None) -> A
         raise ExtractError(url, f"main text too short ({len(text)} characters)")
     title = _title(gov.official_title(doc.title), fallback_title, text)
     published = _date(gov.published()) or _date(gov.fallback_published(doc.date))
-    ids = _identifiers(gov, text, instruments.about_an_instrument(title))
+    ids = _identifiers(gov, text, instruments.about_an_instrument(title) or gov.reports_news())
     instrument = _instrument(title, text, published, gov, ids["issuer"])
     ids = _with_own_identifier(ids, instrument, (title, doc.title), gov, text)
     return Article(
@@ -128,6 +128,8 @@ def _instrument(
     period = gov.info.get("comment_period")
     byline = " ".join(gov.info.get(k, "") for k in ("source", "author"))
     declared = instruments.declared_stage(gov.info.get("status"), period, byline)
+    if gov.reports_news():
+        declared = instruments.REPORT
     stage_ = instruments.stage(title, text, declared, issuer)
     return {
         "stage": stage_,

@@ -45,6 +45,12 @@ _SITE_WORDS = re.compile(
     r"|委员会办公室|标准化技术委员会|GOV\.UK|Xinhua|XINHUA|European Commission|CGTN"
     r"|China Daily|State Council|News|NEWS|Reuters|Ministry of [A-Z][A-Za-z ]+)"
 )
+_NEWS_KICKER = re.compile(
+    r"(?:analysis|commentary|opinion|insights?|blog|explainer|news|feature|press release)\b",
+    re.I,
+)
+_NEWS_FORMATS = frozenset({"press_release", "news_story", "news_article", "speech"})
+_EEA_RELEVANCE = re.compile(r"\(Text with EEA relevance\)", re.I)
 _SEPARATORS = re.compile(r"\s+[-|–—:]\s+|\s*[_｜|]\s*|(?<=[\u4e00-\u9fff》）])-(?=[\u4e00-\u9fff])")
 MAX_SUFFIX_CHARS = 60
 
@@ -81,26 +87,36 @@ class GovMeta:
                 continue  # a "发布日期：… 浏览次数：…" line taken for the title by the extractor
             if not _only_site_name(candidate.strip(), sites):
                 title = _without_kicker(strip_site_suffix(candidate, sites), self.kicker)
+                title = _without_number_prefix(title, self.heading)
                 if not _column_title(title, candidate, self.tree):
                     return title
         return None  # only the site's name: a <title> of "全国网络安全标准化技术委员会"
 
     def _eur_lex_title(self) -> str | None:
         """EUR-Lex's WT.z_docTitle, the act's full title; where it holds only the act's
-        designation, the designation followed by the Journal's title lines (`p.oj-doc-ti`:
-        "of 14 July 2026", "laying down …")."""
+        designation or the start of its title, the designation followed by the Journal's
+        title lines (`p.oj-doc-ti`: "of 14 July 2026", "laying down …")."""
         short = self.meta.get("wt.z_doctitle")
         if self.tree is None:
             return short
         lines = [" ".join(p.text_content().split()) for p in self.tree.xpath(_OJ_TITLE_XPATH)]
+        lines = [line for line in lines if not _EEA_RELEVANCE.fullmatch(line)]
         if not short:  # no meta: the language bar's title, else the Journal's lines
             translated = " ".join(self.tree.xpath("string(//*[@id='translatedTitle'])").split())
             if translated or not lines:
                 return translated or None
             short = _designation(lines[0])
-        if not lines or lines[0].casefold() != short.casefold():
+        if not lines or not short.casefold().startswith(lines[0].casefold()):
             return short
-        return " ".join([short, *lines[1:]])
+        full = " ".join([_designation(lines[0]), *lines[1:]])
+        return full if full.casefold().startswith(short.casefold()) else short
+
+    def reports_news(self) -> bool:
+        """True for a page its site files as news or analysis (GOV.UK's press releases, news
+        stories and speeches; an "Analysis · China" eyebrow): it reports on an instrument,
+        whatever it says of it."""
+        kinds = {self.meta.get("govuk:format"), self.meta.get("govuk:schema-name")}
+        return not kinds.isdisjoint(_NEWS_FORMATS) or bool(_NEWS_KICKER.match(self.kicker or ""))
 
     def published(self) -> str | None:
         """The publication date the page states (info table, PubDate, firstpublishedtime, the
@@ -168,7 +184,21 @@ def _without_kicker(title: str, kicker: str | None) -> str:
     """The title less a leading series label the heading sets apart ("NIST AI 800-3 (Initial
     Public Draft)" over "Guidelines for …"): the series and stage are not the name."""
     if kicker and title.startswith(kicker) and (rest := title[len(kicker) :].lstrip(" ,:–—-")):
-        return rest
+        return title if rest[0].islower() else rest  # "Guidance" over "Guidance on using …"
+    return title
+
+
+MAX_PREFIX_CHARS = 24
+
+
+def _without_number_prefix(title: str, heading: str | None) -> str:
+    """The heading, where the title is the heading after the document's number ("M-27-09,
+    Managing Risks of AI Agents …" over an <h1> without it); else the title."""
+    if not heading or title == heading or not title.endswith(heading):
+        return title
+    prefix = title[: -len(heading)].rstrip(" ,:–—-")
+    if prefix and len(prefix) <= MAX_PREFIX_CHARS and any(c.isdigit() for c in prefix):
+        return heading
     return title
 
 
@@ -312,7 +342,8 @@ _KICKER_XPATH = (
     "//h1//*[contains(@class, 'series') or contains(@class, 'kicker')"
     " or contains(@class, 'eyebrow')] | //h1/small"  # <h1><small>NIST AI 100-7 …</small><br>…
     " | //h1/preceding-sibling::*[1][self::small or contains(@id, 'series')"
-    " or contains(@class, 'series')]"  # CSRC: <small id="pub-series">NIST AI 600-2</small><h1>
+    " or contains(@class, 'series') or contains(@class, 'eyebrow')"
+    " or contains(@class, 'kicker')]"  # CSRC: <small id="pub-series">NIST AI 600-2</small><h1>
 )
 
 
@@ -662,18 +693,22 @@ def _label_pairs(cells: list[tuple[str, bool]]) -> dict[str, str]:
 
 def strip_site_suffix(title: str, site_names: tuple[str, ...] = ()) -> str:
     """The title without trailing segments naming the site or its column."""
-    text = " ".join(title.split())
+    text, stripped = " ".join(title.split()), False
     while True:
         parts = list(_SEPARATORS.finditer(text))
         if not parts:
             return text
         last = parts[-1]
         head, tail = text[: last.start()].strip(), text[last.end() :].strip()
-        if not head or not _is_site_segment(tail, site_names):
+        column = stripped and last.group().strip() == "_" and _COLUMN_SEGMENT.fullmatch(tail)
+        if not head or not (column or _is_site_segment(tail, site_names)):
             return text
-        text = head
+        text, stripped = head, True
 
 
+# A short Chinese segment between the title and the site's name ("…的通知_张江科学城_上海市浦东
+# 新区人民政府", "…_国务院部门文件_中国政府网"): the column or sub-site.
+_COLUMN_SEGMENT = re.compile(r"[\u4e00-\u9fff]{2,12}")
 _SITE_NAME = re.compile(r"[\u4e00-\u9fff]{2,24}(?:委员会|人民政府|政府网|门户网站|网站|网)")
 
 
@@ -705,6 +740,9 @@ NUMBER_HEAD_CHARS = 400  # an own number stands under the title, before the salu
 _ISSUER_SUFFIX = re.compile(r"(门户网站|网站|官网|官方网站)$")
 _PUBLISHED_BY = re.compile(
     r"\b(?:Published|Issued) by:?\s+(?:the\s+)?([A-Z][\w&,' -]{2,80}?)(?:\s+on\b|[.\n]|$)"
+    # a memorandum's sender: "FROM: Director, Office of Management and Budget"
+    r"|^FROM:\s*(?:[A-Z][\w ]{2,40},\s*)?(?:the\s+)?([A-Z][\w&' -]{2,80}?)\s*$",
+    re.M,
 )
 
 
@@ -763,7 +801,7 @@ def issuer(gov: GovMeta, text: str) -> str | None:
         return None if _PRESS_OFFICE.search(stated) else _with_ministry(_body_name(stated), gov)
     match = _PUBLISHED_BY.search(text[:2000])
     if match:
-        return match.group(1).strip(" ,")
+        return (match.group(1) or match.group(2)).strip(" ,")
     return (
         gov.signature
         or "、".join(gov.order_bodies)

@@ -56,6 +56,8 @@ _DRAFT_TEXT = _either(
 _INSTRUMENT_TITLE = _either(
     r"\b(?:guidance|guidelines|standards|code of practice|framework|regulations?|rules"
     r"|strategy|action plan|profile|policy|directive|memorandum)\b",
+    # a body's notice, opinions or decision to those under it (关于加强…的通知, …的实施意见)
+    r"^[\u4e00-\u9fff、]{2,40}关于.{4,80}(?:的通知|的意见|实施意见|指导意见|的决定)$",
 )
 # Published guidance introducing itself ("About this guidance", "This guidance is for …");
 # read after the draft rules, as a draft says "this draft guidance" or invites comments.
@@ -95,6 +97,7 @@ _FINAL_TEXT = _either(
     r"\b(?:the|this) final (?:version|profile|guidance|guidelines|publication|report|rule)\b",
     r"\b(?:developed|revised|finalised|finalized) following (?:a|the) (?:public )?consultation\b",
     r"现提出如下意见|现印发给你们|现予印发",
+    r"(?:^|\n)MEMORANDUM FOR (?:THE )?HEADS OF\b",  # an OMB memorandum to agencies
 )
 # Pages that report on an instrument rather than carry it: news copy, analysis.
 _REPORT = _either(

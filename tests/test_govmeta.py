@@ -871,3 +871,66 @@ def test_eur_lex_title_without_the_meta_from_the_language_bar_or_the_journal(
     head = "<title>Delegated regulation - EU - 2026/1342 - EN - EUR-Lex</title>"
     article = extract_article(page(head, body, EN_FILLER), "https://eur-lex.europa.eu/eli/y")
     assert article.title == full
+
+
+def test_a_gov_uk_press_release_and_an_analysis_report_on_an_instrument() -> None:
+    text = "<p>The guidance follows a consultation earlier this year and is published today.</p>"
+    head = (
+        '<meta name="govuk:format" content="press_release"><meta name="govuk:primary-publishing'
+        '-organisation" content="Department for Science, Innovation and Technology">'
+        "<title>New guidance to help public bodies buy AI - GOV.UK</title>"
+    )
+    release = extract_article(page(head, "<h1>New guidance</h1>", text + EN_FILLER), "https://g/r")
+    assert (release.stage, release.issuer) == (None, None)
+    body = '<p class="eyebrow">Analysis · China · Finance</p><h1>China builds an AI rulebook</h1>'
+    analysis = extract_article(page("<title>Observatory</title>", body, text), "https://o/a")
+    assert (analysis.stage, analysis.issuer) == (None, None)
+
+
+def test_an_omb_memorandum_is_a_final_from_its_sender_under_its_number() -> None:
+    memo_lines = (
+        "<p>M-26-09</p><p>MEMORANDUM FOR THE HEADS OF EXECUTIVE DEPARTMENTS AND AGENCIES</p>"
+        "<p>FROM: Director, Office of Management and Budget</p>"
+    )
+    head = '<meta property="og:title" content="M-26-09, Managing Risks of AI Agents in Federal '
+    head += 'Agency Operations"><title>OMB</title>'
+    body = "<h1>Managing Risks of AI Agents in Federal Agency Operations</h1>"
+    memo = extract_article(page(head, body, memo_lines + EN_FILLER), "https://www.wh.gov/m")
+    assert (memo.title, memo.stage, memo.document_number, memo.issuer) == (
+        "Managing Risks of AI Agents in Federal Agency Operations",
+        "final",
+        "M-26-09",
+        "Office of Management and Budget",
+    )
+
+
+def test_a_notice_to_the_units_under_a_body_is_a_final() -> None:
+    title = "国家金融监督管理总局办公厅关于加强银行保险机构大模型应用数据安全管理的通知"
+    body = f"<h1>{title}</h1><p>各金融监管局，各政策性银行：</p>"
+    head = '<meta name="ContentSource" content="国家金融监督管理总局办公厅"><title>通知</title>'
+    notice = extract_article(page(head, body), "https://www.nfra.gov.cn/n")
+    assert notice.stage == "final"
+
+
+def test_a_title_loses_every_site_segment() -> None:
+    title = "关于举办对接会的通知_张江科学城_上海市浦东新区人民政府"
+    article = extract_article(page(f"<title>{title}</title>", ""), "https://x.cn/t")
+    assert article.title == "关于举办对接会的通知"
+
+
+def test_a_plain_word_kicker_stays_in_the_title() -> None:
+    body = '<p class="kicker">Guidance</p><h1>Guidance on using AI tools in recruitment</h1>'
+    article = extract_article(page("<title>ICO</title>", body, EN_FILLER), "https://ico/t")
+    assert article.title == "Guidance on using AI tools in recruitment"
+
+
+def test_eur_lex_meta_that_cuts_the_title_short_gives_way_to_the_journal_lines() -> None:
+    short = "Commission Implementing Regulation (EU) 2026/2044 of 21 September 2026 establishing"
+    head = f'<meta name="WT.z_docTitle" content="{short} a template">'
+    body = (
+        '<p class="oj-doc-ti">COMMISSION IMPLEMENTING REGULATION (EU) 2026/2044</p>'
+        '<p class="oj-doc-ti">of 21 September 2026</p><p class="oj-doc-ti">establishing a '
+        'template and the list of elements</p><p class="oj-doc-ti">(Text with EEA relevance)</p>'
+    )
+    article = extract_article(page(head, body, EN_FILLER), "https://eur-lex.europa.eu/eli/z")
+    assert article.title == f"{short} a template and the list of elements"
