@@ -53,7 +53,11 @@ _CONSULTED = re.compile(
 
 _ZH_NAME = re.compile(r"《([^《》]{2,120})》")
 _ZH_TITLE_NAME = re.compile(
-    r"关于(?:印发|发布|公布|公开征求|征求)(?P<n>.{2,80}?)(?:意见)?的(?:通知|公告)"
+    r"关于(?:印发|发布|公布|公开征求|征求)(?P<n>.{2,80}?)(?:意见)?的(?:通知|公告|通告)"
+)
+# A body's opinions or decision titled as themselves: the name is the title after the body.
+_ZH_OWN_TITLE = re.compile(
+    r"^[\u4e00-\u9fff、 ]{2,40}?(?P<n>关于.{4,80}(?:的意见|实施意见|指导意见|的决定))$"
 )
 _DRAFT_MARKS = re.compile(
     r"[（(]\s*(?:草案)?(?:公开)?(?:征求意见稿|草案|送审稿|draft|consultation draft)\s*[）)]"
@@ -135,6 +139,8 @@ def instrument_key(title: str) -> str | None:
     name = max(found, key=len) if found else None
     if name is None and (match := _ZH_TITLE_NAME.search(title)):
         name = match.group("n")
+    if name is None and (match := _ZH_OWN_TITLE.match(title)):  # 交通运输部关于推进…的实施意见
+        name = match.group("n")
     if name is None and _ZH_BARE_NAME.match(title):  # a rule published under its own name
         name = title
     return _name_key(name) if name else None
@@ -174,7 +180,7 @@ def same_instrument(final_title: str, draft_title: str) -> bool:
 _RULE_KIND = re.compile(r"(?:管理)?(?:暂行)?(?:办法|规定)$|若干(?:政策)?措施$|若干政策$")
 # A plan's years, which it often gains on adoption (行动方案 -> 行动方案（2027—2029年）): a
 # key's "20272029年" ending. Two plans that both state years must state the same ones.
-_PLAN_PERIOD = re.compile(r"\d{4}\d{4}年$")
+_PLAN_PERIOD = re.compile(r"\d{4}\d{4}年$|\d{4}年?版$")  # or an edition: 指南（2026年版）
 _TRIAL = re.compile(r"(?:试行|暂行)$")  # 《…规定（试行）》: adopted for a trial period
 
 
@@ -379,8 +385,12 @@ def same_body(a: str | None, b: str | None) -> bool:
     department drafts, the general office issues: 重庆市…委员会 ~ 重庆市人民政府办公厅)."""
     if not a or not b:
         return True
+    if "、" in a or "、" in b:  # a joint document: any of its bodies (教育部、中央网信办)
+        return any(same_body(x, y) for x in a.split("、") for y in b.split("、"))
     a, b = _KEY_DROP.sub("", a.lower()), _KEY_DROP.sub("", b.lower())
     if a in b or b in a or _short_name(a, b) or _short_name(b, a):
+        return True
+    if _unit_of(a, b) or _unit_of(b, a):
         return True
     place_a, place_b = _PLACE.match(a), _PLACE.match(b)
     if place_a and place_b and place_a.group(1) == place_b.group(1):
@@ -391,6 +401,14 @@ def same_body(a: str | None, b: str | None) -> bool:
 
 
 MIN_SHORT_NAME = 4  # characters: shorter abbreviations (国办) match too much
+
+
+def _unit_of(unit: str, body: str) -> bool:
+    """True when `unit` is a unit named after `body` by its short name (国家药监局综合司 of
+    国家药品监督管理局): the office drafts, the body issues."""
+    return has_cjk(unit) and any(
+        _short_name(unit[:i], body) for i in range(MIN_SHORT_NAME, len(unit))
+    )
 
 
 def _short_name(short: str, full: str) -> bool:

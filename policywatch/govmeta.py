@@ -385,14 +385,14 @@ def _number_line(pieces: list[str]) -> str | None:
     title, or a title that is the number: 工业和信息化部公告2026年第31号). An order set on two
     lines ("国家互联网信息办公室令" over "第26号") is read as one."""
     for piece, following in zip(pieces, [*pieces[1:], ""], strict=True):
-        if piece.endswith("令") and _ORDER_SEQUENCE.fullmatch(following):
-            piece += following
+        if piece.endswith(("令", "公告", "通告")) and _ORDER_SEQUENCE.fullmatch(following):
+            piece += following  # "国家药品监督管理局通告" over "2026年第31号" too
         if number := number_only(piece):
             return number
     return None
 
 
-_ORDER_SEQUENCE = re.compile(r"第\s*\d{1,5}\s*号")
+_ORDER_SEQUENCE = re.compile(r"(?:\d{4}\s*年\s*)?第\s*\d{1,5}\s*号")
 MAX_JOINT_BODIES = 8
 
 
@@ -735,7 +735,10 @@ _ZH_NUMBER_FORM = (
 _ZH_NUMBER = re.compile(_ZH_NUMBER_FORM.format(12))
 _ZH_NUMBER_WHOLE = re.compile(_ZH_NUMBER_FORM.format(30))
 _ZH_ORDER = re.compile(r"([\u4e00-\u9fa5]{2,20}令)\s*第\s*0*(\d{1,5})\s*号")
-_ZH_NOTICE = re.compile(r"([\u4e00-\u9fa5]{0,20}公告)\s*(\d{4})\s*年\s*第\s*0*(\d{1,5})\s*号")
+# 公告2024年第8号; also a 通告 and an order numbered within its year (…总局令2026年第5号)
+_ZH_NOTICE = re.compile(
+    r"([\u4e00-\u9fa5]{0,20}(?:公告|通告|令))\s*(\d{4})\s*年\s*第\s*0*(\d{1,5})\s*号"
+)
 NUMBER_HEAD_CHARS = 400  # an own number stands under the title, before the salutation
 _ISSUER_SUFFIX = re.compile(r"(门户网站|网站|官网|官方网站)$")
 _PUBLISHED_BY = re.compile(
@@ -891,9 +894,18 @@ def _unit_of(source: str, gov: GovMeta) -> str | None:
     if source.isascii():
         return None
     for own in (_title_body(gov, _SHORT_BODY), gov.signature):
-        if own and len(own) > len(source) and own.startswith(source):
+        if own and own != source and _unit_name_of(own, source):
             return own
     return None
+
+
+def _unit_name_of(unit: str, body: str) -> bool:
+    """True for a unit named after the body, in full or abbreviated (国家药监局综合司 of
+    国家药品监督管理局, 科技部办公厅 of 科技部)."""
+    if unit.startswith(body):
+        return True
+    cuts = (i for i in range(3, len(unit) - 1) if unit[i - 1] == body[-1])
+    return any(_abbreviates(unit[:i], body) and _SHORT_BODY.fullmatch(unit[i:]) for i in cuts)
 
 
 def _document_body(source: str, gov: GovMeta) -> str | None:
@@ -908,6 +920,8 @@ def _document_body(source: str, gov: GovMeta) -> str | None:
         own = gov.signature
     if not own or source in own or own in source or _abbreviates(own, source):
         return None
+    if _abbreviates(own, gov.signature):
+        return str(gov.signature)  # the title's 国家药监局, signed 国家药品监督管理局
     return own
 
 

@@ -124,6 +124,7 @@ _AUTHORS_VIEWS = _either(
 # comment deadlines.
 _CALLS = (
     r"征集.{0,20}(?:案例|项目|成果|方案|典型|揭榜)|申报|遴选|推荐.{0,10}(?:工作|名单)|报名",
+    r"(?:案例|项目|成果|典型)[^，。]{0,8}征集|揭榜挂帅工作",  # 典型应用案例征集工作的通知
     r"call for (?:applications|proposals|cases|papers|projects)|funding (?:competition|call)",
     r"\bapplications? (?:open|close)|\bgrants?\b|\bapplicants\b|\bfunding opportunity\b",
     r"\b(?:launch(?:es|ed)?|opens?|new)\b[^.:;]{0,40}\bcalls? (?:to|for) (?!action\b)",
@@ -155,7 +156,8 @@ _ZH_DEADLINE = re.compile(
     r"|(?:于|在)[^，。；]{0,24}(?:前|之前)[，,]?.{0,30}(?:提出|提交|反馈|发送).{0,6}(?:意见|建议)"
     r"|(?:于|在)[^，。；]{0,24}(?:前|之前)[，,]?.{0,12}(?:意见|建议).{0,24}(?:提出|提交|反馈|发送|报送)"
     r"|征求意见(?:的)?(?:时间|期限|期)|(?:意见)?(?:反馈|征集)(?:的)?(?:时间|期限|日期)\s*[:：为]"
-    r"|(?:意见|建议)[^。]{0,40}(?:于|在)[^，。；]{0,30}(?:前|之前)(?:反馈|提交|报送|发送)"
+    r"|(?:意见|建议)[^。]{0,40}(?:于|在)[^，。；]{0,30}(?:前|之前)[^，。；]{0,12}?"
+    r"(?:反馈|提交|报送|发送)"  # "于2026年9月30日24:00前以电子邮件形式反馈至秘书处"
 )
 _EN_DEADLINE = re.compile(
     r"\b(?:consultation|call for evidence|call for views)\b.{0,60}"

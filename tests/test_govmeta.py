@@ -934,3 +934,34 @@ def test_eur_lex_meta_that_cuts_the_title_short_gives_way_to_the_journal_lines()
     )
     article = extract_article(page(head, body, EN_FILLER), "https://eur-lex.europa.eu/eli/z")
     assert article.title == f"{short} a template and the list of elements"
+
+
+@pytest.mark.parametrize(
+    ("heading", "number"),
+    [
+        (("国家药品监督管理局通告", "2026年第31号"), "国家药品监督管理局通告2026年第31号"),
+        (("国家金融监督管理总局令", "2026年第5号"), "国家金融监督管理总局令2026年第5号"),
+    ],
+)
+def test_a_notice_or_order_numbered_within_its_year_on_two_lines(
+    heading: tuple[str, str], number: str
+) -> None:
+    body = f"<h1>人工智能医疗器械指导原则</h1><p><strong>{heading[0]}</strong><br>{heading[1]}</p>"
+    article = extract_article(page("<title>通告</title>", body), "https://www.nmpa.gov.cn/a")
+    assert article.document_number == number
+
+
+def test_an_office_named_by_its_body_s_short_name_and_a_title_signed_in_full() -> None:
+    head = '<meta name="ContentSource" content="国家药品监督管理局"><title>征求意见</title>'
+    body = (
+        "<h1>国家药监局综合司公开征求《指导原则（征求意见稿）》意见</h1>"
+        f"{ZH_FILLER}<p>国家药监局综合司</p><p>2026年3月18日</p>"
+    )
+    draft = extract_article(page(head, body), "https://www.nmpa.gov.cn/d")
+    assert draft.issuer == "国家药监局综合司"
+    head = '<meta name="ContentSource" content="医疗器械注册管理司">'
+    head += '<meta name="ArticleTitle" content="国家药监局关于发布指导原则的通告">'
+    body = f"<h1>国家药监局关于发布指导原则的通告</h1>{ZH_FILLER}"
+    body += "<p>国家药品监督管理局</p><p>2026年8月7日</p>"
+    final = extract_article(page(head, body), "https://www.nmpa.gov.cn/f")
+    assert final.issuer == "国家药品监督管理局"

@@ -251,3 +251,32 @@ def test_a_provinces_short_self_reference_is_named_in_full() -> None:
 )
 def test_chinese_names_across_adoption(final: str, draft: str, same: bool) -> None:
     assert same_instrument(final, draft) is same
+
+
+@pytest.mark.parametrize(
+    ("final", "draft"),
+    [
+        (  # an edition gained on adoption
+            "教育部 中央网信办关于印发《中小学人工智能通识教育指南（2026年版）》的通知",
+            "教育部办公厅关于公开征求《中小学人工智能教育指南（征求意见稿）》意见的通知",
+        ),
+        (  # a notice (通告) issuing the instrument it names without 《》
+            "国家药监局关于发布人工智能医疗器械临床评价注册审查指导原则的通告（2026年第31号）",
+            "国家药监局综合司公开征求《人工智能医疗器械临床评价注册审查指导原则（征求意见稿）》意见",
+        ),
+        (  # opinions titled as themselves
+            "交通运输部关于推进人工智能交通运输的实施意见",
+            "交通运输部关于公开征求《关于推进人工智能交通运输的实施意见（征求意见稿）》意见的通知",
+        ),
+    ],
+)
+def test_chinese_finals_that_name_their_draft_s_instrument(final: str, draft: str) -> None:
+    assert same_instrument(final, draft)
+
+
+def test_an_office_of_a_body_and_a_joint_issue_are_the_body() -> None:
+    from policywatch.adoption import same_body
+
+    assert same_body("国家药品监督管理局", "国家药监局综合司")
+    assert same_body("教育部、中央网信办", "教育部办公厅")
+    assert not same_body("教育部、中央网信办", "国家数据局")

@@ -599,3 +599,14 @@ def test_an_eu_act_adopted_as_the_kind_of_act_its_draft_named_links_renamed() ->
     )
     assert adopted_draft(final, [delegated]) is None  # another kind of act, text silent
     assert adopted_draft(final, [draft, delegated]) == draft
+
+
+def test_calls_for_cases_named_before_the_call_are_calls() -> None:
+    from policywatch.instruments import is_call, stage
+
+    title = "工业和信息化部办公厅关于组织开展2026年人工智能赋能新型工业化典型应用案例征集工作的通知"
+    assert is_call(title)
+    assert stage(title, "各省、自治区工业和信息化主管部门：", None, "工业和信息化部办公厅") is None
+    deadline = "请提出意见和建议，填写《反馈表》，"
+    deadline += "于 2026 年 9 月 30 日 24:00 前以电子邮件形式反馈至秘书处。"
+    assert consultation_deadline(deadline, date(2026, 8, 1), "draft") == date(2026, 9, 30)
