@@ -143,7 +143,9 @@ class GovMeta:
         stated = _iso_day(self.dateline() or "") or self.period_start()
         if stated or not extracted or _copyright_day(extracted, self.copyright_years):
             return stated
-        return None if _year_only_guess(extracted, self.own_pieces) else extracted
+        if _year_only_guess(extracted, self.own_pieces) or _other_day(extracted, self.own_pieces):
+            return None
+        return extracted
 
     def dateline(self) -> str | None:
         """A date standing alone under the title ("2027-03-19 21:36"), or the element classed
@@ -221,6 +223,29 @@ def _designation(line: str) -> str:
     "COMMISSION DELEGATED REGULATION (EU) 2027/1342" -> "Commission Delegated Regulation
     (EU) 2027/1342"."""
     return " ".join(w.capitalize() if w.isalpha() and w.isupper() else w for w in line.split())
+
+
+# What a day the page states is, when it is not its publication: a period's end, a deadline,
+# a registration's close, an event's time ("15 October 2026, 10:00 - 12:00").
+_OTHER_DAY = re.compile(
+    r"\b(?:end(?:s|ing|ed)?|clos(?:e|es|ing|ed)|until|deadline|due|register|registration)\b"
+    r"|\d{1,2}[:.]\d{2}\s*[-–]\s*\d{1,2}[:.]\d{2}|截止|报名|举办|召开",
+    re.I,
+)
+_CLAUSES = re.compile(r"\s[·|]\s|[;；。]")
+
+
+def _other_day(day: str, pieces: tuple[str, ...]) -> bool:
+    """True when every clause stating the extractor's guessed day says, or follows a label
+    saying, it is another day than the publication (the extractor takes a feedback period's
+    end or an event's day: "Registration deadline:" over "November 30, 2026")."""
+    stating = [
+        f"{before[-40:]} {clause}"
+        for before, piece in zip(("", *pieces), pieces, strict=False)
+        for clause in _CLAUSES.split(piece)
+        if day in {d.isoformat() for d in find_dates(clause)}
+    ]
+    return bool(stating) and all(_OTHER_DAY.search(c) for c in stating)
 
 
 def _year_only_guess(day: str, pieces: tuple[str, ...]) -> bool:
@@ -563,7 +588,7 @@ def joined_bodies(line: str) -> str | None:
 # A date standing alone under the title: numeric with a time, after a 发布时间 label, or
 # in a byline ("作者：周衡 研究员　2026年10月20日").
 _DATELINE = re.compile(
-    r"(?:(?:发布|发稿)(?:时间|日期)\s*[:：]\s*(?P<labelled>.{6,24})"
+    r"(?:(?:发布|发稿)?(?:时间|日期)\s*[:：]\s*(?P<labelled>.{6,24})"
     r"|(?:作者|来源)\s*[:：][^:：]{0,20}?(?P<byline>\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)"
     r"|(?P<bare>\d{4}-\d{1,2}-\d{1,2})(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?(?:\s|$)"
     # an insight's "May 27, 2027 · Life Sciences"; a notice's signature date standing alone
@@ -639,14 +664,20 @@ def _tagged_date(tree: HtmlElement) -> str | None:
     """The date opening the first element classed as the page's date or time (CAC's #pubtime,
     "detail-time", "date") that opens with a date: CMS pages mark their own date so."""
     for node in tree.xpath(_DATED_XPATH):
-        text = " ".join(node.text_content().split())
+        text = " ".join(" ".join(node.itertext()).split())  # spans apart: "2026 04 / 24"
         if len(text) > MAX_DATELINE_CHARS or _NOT_PUBLISHED.search(text):
             continue
+        if split := _SPLIT_DAY.match(text):  # Xinhua: <em>2026</em> <em>04</em>/<em>24</em>
+            year, month, day = (int(g) for g in split.groups())
+            return f"{year}-{month:02d}-{day:02d}"
         label = _DATE_LABEL.match(text)
         spans = date_spans(text[label.end() :] if label else text)
         if spans and spans[0][0].start == 0:
             return spans[0][1].isoformat()
     return None
+
+
+_SPLIT_DAY = re.compile(r"((?:19|20)\d\d) (0?[1-9]|1[0-2]) ?/ ?(0?[1-9]|[12]\d|3[01])\b")
 
 
 def _copyright_years(pieces: list[str]) -> frozenset[str]:

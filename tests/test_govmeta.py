@@ -965,3 +965,39 @@ def test_an_office_named_by_its_body_s_short_name_and_a_title_signed_in_full() -
     body += "<p>国家药品监督管理局</p><p>2026年8月7日</p>"
     final = extract_article(page(head, body), "https://www.nmpa.gov.cn/f")
     assert final.issuer == "国家药品监督管理局"
+
+
+@pytest.mark.parametrize(
+    ("body", "day"),
+    [
+        (  # Xinhua's header time, its parts in spans of their own
+            '<div class="header-time"><span><em>2026</em></span><span><em>04</em>/<em>24</em>'
+            "</span><span>20:15:36</span></div>",
+            date(2026, 4, 24),
+        ),
+        ('<div class="info"><span>时间：2026-02-27 07:30</span></div>', date(2026, 2, 27)),
+    ],
+)
+def test_split_and_bare_time_labels_state_the_publication_day(body: str, day: date) -> None:
+    from policywatch.govmeta import read_gov_meta
+
+    gov = read_gov_meta(fromstring(page("<title>新闻</title>", body)))
+    assert gov.fallback_published(None) == day.isoformat()
+
+
+@pytest.mark.parametrize(
+    "stated",
+    [
+        "<p><strong>Registration deadline:</strong></p><p>November 30, 2026 (in-person)</p>",
+        "<p>The feedback period is ending on 30 November 2026.</p>",
+        "<dl><dt>Date</dt><dd>30 November 2026, 10:00 - 12:00 (CET)</dd></dl>",
+    ],
+)
+def test_a_guessed_day_the_page_gives_as_a_deadline_or_event_is_no_publication(stated: str) -> None:
+    from policywatch.govmeta import read_gov_meta
+
+    gov = read_gov_meta(fromstring(page("<title>Event</title>", stated, EN_FILLER)))
+    assert gov.fallback_published("2026-11-30") is None
+    posted = "<p>Posted: November 30, 2026 · Full Proposal Deadline: January 5, 2027</p>"
+    gov = read_gov_meta(fromstring(page("<title>Call</title>", posted, EN_FILLER)))
+    assert gov.fallback_published("2026-11-30") == "2026-11-30"
