@@ -49,6 +49,7 @@ SETS = {
     "heldout7": ROOT / "bench" / "data" / "policy-heldout7",
     "heldout8": ROOT / "bench" / "data" / "policy-heldout8",
     "heldout9": ROOT / "bench" / "data" / "policy-heldout9",
+    "heldout10": ROOT / "bench" / "data" / "policy-heldout10",
 }
 # The labelled pages are dated up to 2027; they are read as of this day, so the guard that drops
 # implausible future dates (policywatch.discover.plausible_date) treats them as it would then.
