@@ -44,6 +44,7 @@ _SITE_WORDS = re.compile(
     r"(政府网|人民政府|门户网站|网站|部门文件|政策文件|部门动态|政策解读|新闻中心|新华网|人民网|央视网"
     r"|委员会办公室|标准化技术委员会|GOV\.UK|Xinhua|XINHUA|European Commission|CGTN"
     r"|China Daily|State Council|News|NEWS|Reuters|Ministry of [A-Z][A-Za-z ]+)"
+    r"|^[\u4e00-\u9fff]{2,8}网$"  # a news site's name: 大众网, 南方网
 )
 _NEWS_KICKER = re.compile(
     r"(?:analysis|commentary|opinion|insights?|blog|explainer|news|feature|press release)\b",
@@ -560,14 +561,31 @@ def _signature(pieces: list[str]) -> str | None:
     """The body signing the notice: a line naming a body (or bodies, "国家发展改革委　国家数据局")
     right above a line that is only the date (GB/T 9704 署名 and 成文日期), as under
     "…全国网络安全标准化技术委员会秘书处"."""
-    for piece, following in zip(pieces, [*pieces[1:], ""], strict=True):
+    for at, following in enumerate(pieces[1:], start=1):
         if not _WRITTEN_ON.fullmatch(following):
             continue
-        if _SIGNER.fullmatch(piece):
-            return piece
-        if joint := joined_bodies(piece):
-            return joint
+        lines = _signing_lines(pieces[:at])
+        if lines:
+            return "、".join(lines)
     return None
+
+
+MAX_SIGNING_LINES = 4
+
+
+def _signing_lines(above: list[str]) -> list[str]:
+    """The bodies signing on the lines right above the date, last line first found; a joint
+    signature may set its bodies on several lines, two to a line ("国家标准化管理委员会
+    工业和信息化部" over "国家互联网信息办公室")."""
+    bodies: list[str] = []
+    for line in reversed(above[-MAX_SIGNING_LINES:]):
+        if _SIGNER.fullmatch(line):
+            bodies.insert(0, line)
+        elif joint := joined_bodies(line):
+            bodies[:0] = joint.split("、")
+        else:
+            break
+    return bodies
 
 
 def _without_state_prefix(name: str) -> str:
@@ -772,6 +790,8 @@ _ZH_NOTICE = re.compile(
 )
 NUMBER_HEAD_CHARS = 400  # an own number stands under the title, before the salutation
 _ISSUER_SUFFIX = re.compile(r"(门户网站|网站|官网|官方网站)$")
+# FDA's "Issued by: Guidance Issuing Office — Center for Devices and Radiological Health"
+_ISSUING_OFFICE = re.compile(r"^(?:Guidance\s+)?Issuing Office\s*[—–:-]\s*")
 _PUBLISHED_BY = re.compile(
     r"\b(?:Published|Issued) by:?\s+(?:the\s+)?([A-Z][\w&,' -]{2,80}?)(?:\s+on\b|[.\n]|$)"
     # a memorandum's sender: "FROM: Director, Office of Management and Budget"
@@ -828,8 +848,8 @@ def issuer(gov: GovMeta, text: str) -> str | None:
         gov.info.get("发文机关")
         or gov.meta.get("contentsource")
         or gov.meta.get("govuk:primary-publishing-organisation")
+        or gov.info.get("published_by")  # the page's own "Issued by:" over the site's meta
         or gov.meta.get("dcterms.publisher")
-        or gov.info.get("published_by")
     )
     if stated:
         return None if _PRESS_OFFICE.search(stated) else _with_ministry(_body_name(stated), gov)
@@ -998,7 +1018,7 @@ _AGENCY_TAIL = re.compile(
 
 def _body_name(stated: str) -> str:
     """A stated issuer without site-name suffixes or the parent-department tail."""
-    name = _ISSUER_SUFFIX.sub("", " ".join(stated.split()))
+    name = _ISSUING_OFFICE.sub("", _ISSUER_SUFFIX.sub("", " ".join(stated.split())))
     if not name.isascii():
         return joined_bodies(name) or _without_state_prefix(name)
     for _ in range(2):  # "… (NIST), Commerce.": the department, then the acronym

@@ -40,7 +40,12 @@ _DOCKET_HEADER = re.compile(
     r"(?:^|\n)\s*\[?(?:Agency/)?Docket (?:Nos?\.|Numbers?|ID)[:\s]*(?P<v>[^\]\n]{4,80})", re.I
 )
 _DOCKET_NAMED = re.compile(r"\bdocket(?: (?:number|No\.|ID))?[:\s]+(?=[A-Z]{2,8}-)", re.I)
-_COMMENTS_GO = re.compile(r"\b(?:submit(?:ted)?|submissions?|sen[dt]|filed?)\b", re.I)
+# Where comments go, or (a final rule's ADDRESSES) where the comments received are kept.
+_COMMENTS_GO = re.compile(
+    r"\b(?:submit(?:ted)?|submissions?|sen[dt]|filed?)\b"
+    r"|\bcomments received\b.{0,80}\bregulations\.gov\b",
+    re.I,
+)
 _NUMBER_LABEL = re.compile(
     r"(?:^|\n)\s*(?:Report|Publication|Document) (?:Number|No\.)\s*:?\s*(?P<v>[^\n]{4,60})", re.I
 )

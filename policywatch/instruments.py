@@ -165,7 +165,8 @@ _EN_DEADLINE = re.compile(
     r"|\b(?:feedback|comment|consultation|response) period\b"
     r"|\b(?:comments?|responses?|feedback|views|submissions?|input|contributions)\b.{0,80}"
     r"\b(?:by|before|until|through|no later than|due|received|closes?|deadline)\b"
-    r"|\bdeadline for (?:comments|responses|feedback|submissions)\b",
+    r"|\bdeadline for (?:comments|responses|feedback|submissions)\b"
+    r"|\bclosing date for (?:responses|comments|submissions)\b|\brespond\b.{0,20}\bby\b",
     re.I,
 )
 _NOT_DEADLINE = re.compile(

@@ -1001,3 +1001,26 @@ def test_a_guessed_day_the_page_gives_as_a_deadline_or_event_is_no_publication(s
     posted = "<p>Posted: November 30, 2026 · Full Proposal Deadline: January 5, 2027</p>"
     gov = read_gov_meta(fromstring(page("<title>Call</title>", posted, EN_FILLER)))
     assert gov.fallback_published("2026-11-30") == "2026-11-30"
+
+
+def test_a_joint_signature_over_two_lines_and_an_issuing_office_label() -> None:
+    body = (
+        f"<h1>国家标准化管理委员会等关于印发《指南》的通知</h1>{ZH_FILLER}"
+        '<p style="text-align:right">国家标准化管理委员会　　工业和信息化部<br>国家互联网信息办公室'
+        "<br>2026年8月29日</p>"
+    )
+    article = extract_article(page("<title>通知</title>", body), "https://www.sac.gov.cn/a")
+    assert article.issuer == "国家标准化管理委员会、工业和信息化部、国家互联网信息办公室"
+    from policywatch.govmeta import issuer, read_gov_meta
+
+    head = '<meta name="dcterms.publisher" content="U.S. Food and Drug Administration">'
+    label = "<dl><dt>Issued by:</dt><dd>Guidance Issuing Office — Center for Devices and "
+    label += "Radiological Health</dd></dl>"
+    gov = read_gov_meta(fromstring(page(head, label, EN_FILLER)))
+    assert issuer(gov, "") == "Center for Devices and Radiological Health"
+
+
+def test_a_news_site_s_name_ends_a_title() -> None:
+    title = "山东印发制造业赋能行动方案 到2028年打造标杆工厂_山东新闻_大众网"
+    article = extract_article(page(f"<title>{title}</title>", ""), "https://www.dzwww.com/a")
+    assert article.title == "山东印发制造业赋能行动方案 到2028年打造标杆工厂"

@@ -280,3 +280,15 @@ def test_an_office_of_a_body_and_a_joint_issue_are_the_body() -> None:
     assert same_body("国家药品监督管理局", "国家药监局综合司")
     assert same_body("教育部、中央网信办", "教育部办公厅")
     assert not same_body("教育部、中央网信办", "国家数据局")
+
+
+def test_a_final_rule_s_docket_is_where_the_comments_received_are() -> None:
+    from policywatch.identifiers import own_identifier
+
+    text = (
+        "ADDRESSES: The comments received and this document are available at "
+        "https://www.regulations.gov in docket FTC-2026-0031.\nSUMMARY: The Commission adopts."
+    )
+    assert own_identifier([], text) == "FTC-2026-0031"
+    nist = "The final profile reflects 180 comments received on the draft (docket NIST-2026-0003)."
+    assert own_identifier([], nist) is None

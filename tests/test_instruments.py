@@ -610,3 +610,14 @@ def test_calls_for_cases_named_before_the_call_are_calls() -> None:
     deadline = "请提出意见和建议，填写《反馈表》，"
     deadline += "于 2026 年 9 月 30 日 24:00 前以电子邮件形式反馈至秘书处。"
     assert consultation_deadline(deadline, date(2026, 8, 1), "draft") == date(2026, 9, 30)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Closing date for responses: 3 September 2026",
+        "Please respond by 5pm on 3 September 2026 using the response form below.",
+    ],
+)
+def test_uk_regulator_closing_phrasings_give_the_deadline(text: str) -> None:
+    assert consultation_deadline(text, date(2026, 6, 11), "draft") == date(2026, 9, 3)
