@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from policywatch.instruments import has_cjk
+from policywatch.instruments import ZH_OPINION_ENDING, has_cjk
 
 # How far back a final may look for the draft it adopts (drafts are typically adopted within
 # months; a longer gap is more often a different instrument with a reused name).
@@ -56,9 +56,7 @@ _ZH_TITLE_NAME = re.compile(
     r"关于(?:印发|发布|公布|公开征求|征求)(?P<n>.{2,80}?)(?:意见)?的(?:通知|公告|通告)"
 )
 # A body's opinions or decision titled as themselves: the name is the title after the body.
-_ZH_OWN_TITLE = re.compile(
-    r"^[\u4e00-\u9fff、 ]{2,40}?(?P<n>关于.{4,80}(?:的意见|实施意见|指导意见|的决定))$"
-)
+_ZH_OWN_TITLE = re.compile(rf"^[\u4e00-\u9fff、 ]{{2,40}}?(?P<n>关于.{{4,80}}{ZH_OPINION_ENDING})$")
 _DRAFT_MARKS = re.compile(
     r"[（(]\s*(?:草案)?(?:公开)?(?:征求意见稿|草案|送审稿|draft|consultation draft)\s*[）)]"
     r"|征求意见稿|送审稿",
@@ -123,8 +121,6 @@ _NOT_NAME_WORDS = frozenset(
         "version",
         "open",
         "feedback",
-        # an EU act's title formula ("… of the European Parliament and of the Council as
-        # regards …") names no subject
     ]
 )
 _PLACE = re.compile(r"^([\u4e00-\u9fff]{2,7}?[省市区县州])")

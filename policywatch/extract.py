@@ -59,8 +59,9 @@ def extract_article(html: str, url: str, fallback_title: str | None = None) -> A
         raise ExtractError(url, f"main text too short ({len(text)} characters)")
     title = _title(gov.official_title(doc.title), fallback_title, text)
     published = _date(gov.published()) or _date(gov.fallback_published(doc.date))
-    ids = _identifiers(gov, text, instruments.about_an_instrument(title) or gov.reports_news())
-    instrument = _instrument(title, text, published, gov, ids["issuer"])
+    news = gov.reports_news()
+    ids = _identifiers(gov, text, instruments.about_an_instrument(title) or news)
+    instrument = _instrument(title, text, published, gov, ids["issuer"], news)
     ids = _with_own_identifier(ids, instrument, (title, doc.title), gov, text)
     return Article(
         url=url,
@@ -122,13 +123,19 @@ def _with_site_owner(
 
 
 def _instrument(
-    title: str, text: str, published: date | None, gov: GovMeta, issuer: str | None
+    title: str,
+    text: str,
+    published: date | None,
+    gov: GovMeta,
+    issuer: str | None,
+    news: bool,
 ) -> dict[str, Any]:
-    """Stage, comment deadline, effective date and name key (policywatch.instruments)."""
+    """Stage, comment deadline, effective date and name key (policywatch.instruments); a
+    page its site files as news (GovMeta.reports_news) has no stage."""
     period = gov.info.get("comment_period")
     byline = " ".join(gov.info.get(k, "") for k in ("source", "author"))
     declared = instruments.declared_stage(gov.info.get("status"), period, byline)
-    if gov.reports_news():
+    if news:
         declared = instruments.REPORT
     stage_ = instruments.stage(title, text, declared, issuer)
     return {

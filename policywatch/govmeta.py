@@ -581,8 +581,8 @@ def _signing_lines(above: list[str]) -> list[str]:
     for line in reversed(above[-MAX_SIGNING_LINES:]):
         if _SIGNER.fullmatch(line):
             bodies.insert(0, line)
-        elif joint := joined_bodies(line):
-            bodies[:0] = joint.split("、")
+        elif parts := _spaced_bodies(line):
+            bodies[:0] = parts
         else:
             break
     return bodies
@@ -594,13 +594,13 @@ def _without_state_prefix(name: str) -> str:
     return short if short != name and _SHORT_BODY.fullmatch(short) else name
 
 
-def joined_bodies(line: str) -> str | None:
-    """Chinese bodies set apart by spaces ("国家发展改革委 国家数据局 国家能源局") joined by 、
-    as a joint document lists its issuers; None unless every part names a body."""
+def _spaced_bodies(line: str) -> list[str]:
+    """The Chinese bodies a line sets apart by spaces ("国家发展改革委 国家数据局 国家能源局");
+    empty unless there are two or more and every part names a body."""
     parts = line.split()
     if len(parts) < 2 or not all(_SHORT_BODY.fullmatch(p) for p in parts):
-        return None
-    return "、".join(parts)
+        return []
+    return parts
 
 
 # A date standing alone under the title: numeric with a time, after a 发布时间 label, or
@@ -1020,7 +1020,7 @@ def _body_name(stated: str) -> str:
     """A stated issuer without site-name suffixes or the parent-department tail."""
     name = _ISSUING_OFFICE.sub("", _ISSUER_SUFFIX.sub("", " ".join(stated.split())))
     if not name.isascii():
-        return joined_bodies(name) or _without_state_prefix(name)
+        return "、".join(_spaced_bodies(name)) or _without_state_prefix(name)
     for _ in range(2):  # "… (NIST), Commerce.": the department, then the acronym
         name = _AGENCY_TAIL.sub("", name).rstrip(". ")
     return _without_parent(name)

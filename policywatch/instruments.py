@@ -53,11 +53,13 @@ _DRAFT_TEXT = _either(
     r"\b(?:written )?comment period (?:closes|ends)\b|\bmay submit (?:written )?comments\b",
 )
 # A title naming an instrument; with an issuer the page states, a published one.
+# How a body's opinions or decision titled as themselves end (交通运输部关于推进…的实施意见).
+ZH_OPINION_ENDING = r"(?:的意见|实施意见|指导意见|的决定)"
 _INSTRUMENT_TITLE = _either(
     r"\b(?:guidance|guidelines|standards|code of practice|framework|regulations?|rules"
     r"|strategy|action plan|profile|policy|directive|memorandum)\b",
     # a body's notice, opinions or decision to those under it (关于加强…的通知, …的实施意见)
-    r"^[\u4e00-\u9fff、]{2,40}关于.{4,80}(?:的通知|的意见|实施意见|指导意见|的决定)$",
+    rf"^[\u4e00-\u9fff、]{{2,40}}关于.{{4,80}}(?:的通知|{ZH_OPINION_ENDING})$",
 )
 # Published guidance introducing itself ("About this guidance", "This guidance is for …");
 # read after the draft rules, as a draft says "this draft guidance" or invites comments.
